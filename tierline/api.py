@@ -1,0 +1,115 @@
+"""The REST API root: authentication, one error body for every 4xx, and the app routers.
+
+Error body, always: {"error": {"code": str, "message": str, "fields": {field: reason}}}.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from django.db import DatabaseError
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+
+from tierline.accounts.models import TOKEN_PREFIX, ApiToken
+from tierline.core.actors import Actor
+from tierline.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token: str):
+        parts = token.split("_")
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+            return None
+        row = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+        if row is None or not hmac.compare_digest(row.digest, ApiToken.digest_of(token)):
+            return None
+        now = timezone.now()
+        if not row.is_usable(now) or not row.user.is_active:
+            return None
+        request.actor = Actor.for_token(row)
+        return row
+
+
+class SessionAuth(NinjaSessionAuth):
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None:
+            request.actor = Actor.for_user(user)
+        return user
+
+
+api = NinjaAPI(
+    title="Tierline API",
+    version="1",
+    description="Escalation management for BPO support desks. Authenticate with `Authorization: Bearer <token>` "
+    "or a browser session (with CSRF).",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+def error_response(request, status: int, code: str, message: str, fields: dict | None = None):
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
+def _field_name(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload", "filters")]
+    # Drop ninja's own wrapper names (the function argument holding the body schema).
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    fields = {}
+    for err in exc.errors:
+        loc = list(err.get("loc", ()))
+        if len(loc) >= 2 and loc[0] == "body":
+            loc = loc[2:] if len(loc) > 2 else loc[1:]
+        fields[_field_name(loc)] = err.get("msg", "invalid")
+    return error_response(request, 422, "validation_error", "the request is not valid", fields)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return error_response(request, exc.http_status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error_response(request, 401, "unauthenticated", "missing, invalid, expired or revoked credentials")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             429: "rate_limited"}
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(Http404)
+def on_404(request, exc):
+    return error_response(request, 404, "not_found", "not found")
+
+
+@api.exception_handler(DatabaseError)
+def on_database_error(request, exc):
+    log.exception("database error")
+    return error_response(request, 503, "database_unavailable", "the database is unavailable; retry shortly")
+
+
+from tierline.escalations.api import router as escalations_router  # noqa: E402
+from tierline.tenancy.api import router as tenancy_router  # noqa: E402
+
+api.add_router("/escalations", escalations_router)
+api.add_router("/", tenancy_router)

@@ -1,0 +1,52 @@
+"""Stable event type codes. Stored as integers; never renumber, only add.
+
+Grouped in ranges: 1xx lifecycle, 2xx routing, 3xx communication, 4xx SLA, 5xx outcome,
+6xx links, 7xx bookkeeping, 8xx customer feedback, 9xx files.
+"""
+
+from enum import IntEnum
+
+
+class EventType(IntEnum):
+    CREATED = 100
+    ACKNOWLEDGED = 110
+    STATUS_CHANGED = 120
+    PRIORITY_CHANGED = 130
+    DETAILS_CHANGED = 140
+
+    ESCALATED = 200
+    DE_ESCALATED = 201
+    ASSIGNED = 210
+    UNASSIGNED = 211
+
+    INTERNAL_NOTE = 300
+    PUBLIC_REPLY = 301
+    CUSTOMER_CONTACTED = 302
+
+    SLA_WARNING = 400
+    SLA_BREACH = 401
+
+    RESOLVED = 500
+    CLOSED = 501
+    REOPENED = 502
+    CANCELLED = 503
+
+    LINKED = 600
+    UNLINKED = 601
+    MERGED = 602  # on the survivor: a duplicate was merged into it
+    MERGED_INTO = 603  # on the duplicate: it was closed in favour of the survivor
+
+    WATCHER_ADDED = 700
+    WATCHER_REMOVED = 701
+    TAGS_CHANGED = 710
+
+    CSAT_RECEIVED = 800
+
+    ATTACHMENT_ADDED = 900
+
+    @property
+    def code(self) -> str:
+        return self.name.lower()
+
+
+EVENT_TYPE_CHOICES = [(t.value, t.code) for t in EventType]

@@ -1,0 +1,108 @@
+"""The append-only, hash-chained escalation log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from tierline.audit.event_types import EVENT_TYPE_CHOICES, EventType
+from tierline.core.errors import WritePathViolation
+from tierline.core.writepath import require_write_path
+from tierline.tenancy.models import Tenant, TenantOwned
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", "User"
+    CUSTOMER = "customer", "Customer"
+    API_TOKEN = "api_token", "API token"
+    SYSTEM = "system", "System rule"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise WritePathViolation("events are append-only: update() is refused")
+
+    def delete(self):
+        raise WritePathViolation("events are append-only: delete() is refused")
+
+    def bulk_update(self, *args, **kwargs):
+        raise WritePathViolation("events are append-only: bulk_update() is refused")
+
+
+class ChainHead(models.Model):
+    """The last sequence number and hash of a tenant's chain; locked to append."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, primary_key=True, related_name="chain_head")
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}@{self.seq}"
+
+
+class Event(TenantOwned):
+    seq = models.BigIntegerField()
+    escalation = models.ForeignKey(
+        "escalations.Escalation", on_delete=models.PROTECT, related_name="events", db_index=False
+    )
+    type = models.PositiveSmallIntegerField(choices=EVENT_TYPE_CHOICES)
+    occurred_at = models.DateTimeField()
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_token = models.ForeignKey(
+        "accounts.ApiToken", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_customer = models.ForeignKey(
+        "tenancy.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "seq"], name="event_seq_unique_per_tenant")]
+        indexes = [models.Index(fields=["escalation", "seq"], name="event_by_escalation")]
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.type_code}"
+
+    @property
+    def event_type(self) -> EventType:
+        return EventType(self.type)
+
+    @property
+    def type_code(self) -> str:
+        return EventType(self.type).code
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise WritePathViolation("events are append-only: an event cannot be changed")
+        require_write_path("Event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise WritePathViolation("events are append-only: an event cannot be deleted")
+
+    def chain_payload(self) -> dict:
+        """What the hash covers. Keep in sync with audit.append.build_payload."""
+        return {
+            "tenant": self.tenant_id,
+            "seq": self.seq,
+            "escalation": self.escalation_id,
+            "type": self.type,
+            "occurred_at": self.occurred_at,
+            "actor": {
+                "kind": self.actor_kind,
+                "user": self.actor_user_id,
+                "token": self.actor_token_id,
+                "customer": self.actor_customer_id,
+                "label": self.actor_label,
+            },
+            "data": self.data,
+        }

@@ -1,0 +1,29 @@
+"""The `tierline` command: a thin front over Django management commands.
+
+    tierline run          web server + worker on one machine
+    tierline worker       the background worker alone
+    tierline migrate      create or upgrade the database
+    tierline createuser   add a user (optionally with a tenant role)
+    tierline demo         load the demo data (idempotent)
+    tierline <anything>   any other Django management command
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tierline.settings")
+    if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
+        print(__doc__.strip())
+        if len(argv) < 2:
+            return
+    from django.core.management import execute_from_command_line
+
+    argv[0] = "tierline"
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

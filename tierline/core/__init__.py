@@ -1,0 +1,1 @@
+"""Shared, framework-light building blocks: domain errors, actors, canonical JSON."""

@@ -1,0 +1,22 @@
+"""The write path. Every change to an escalation is one of these functions.
+
+Each takes keyword-only `actor` and `now`, runs in one transaction with the row locked, checks
+the state machine and the actor's permission, writes the row, appends hash-chained events and
+outbox rows, and writes nothing at all when the call would change nothing.
+"""
+
+from tierline.escalations.actions.communication import add_attachment, add_internal_note, add_public_reply
+from tierline.escalations.actions.create import create_escalation, next_reference
+from tierline.escalations.actions.lifecycle import (
+    acknowledge, cancel, close, reopen, resolve, resume, set_pending, start_progress,
+)
+from tierline.escalations.actions.relations import link, merge, unlink
+from tierline.escalations.actions.routing import assign, change_priority, de_escalate, escalate, unassign
+from tierline.escalations.actions.tags import edit_details, set_tags, unwatch, watch
+
+__all__ = [
+    "acknowledge", "add_attachment", "add_internal_note", "add_public_reply", "assign", "cancel",
+    "change_priority", "close", "create_escalation", "de_escalate", "edit_details", "escalate", "link",
+    "merge", "next_reference", "reopen", "resolve", "resume", "set_pending", "set_tags", "start_progress",
+    "unassign", "unlink", "unwatch", "watch",
+]

@@ -1,0 +1,171 @@
+"""The machinery every action shares: lock, permission, version check, change capture, events.
+
+An action body receives an `Op`, sets fields through it (which records before/after values),
+records events, and returns. On leaving the block the Op saves the row once, appends the
+events to the tenant's hash chain and writes outbox rows — all in the one transaction. If the
+body changed nothing, nothing is written (no event, no version bump).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from tierline.accounts.permissions import Perm
+from tierline.audit.append import append_events
+from tierline.audit.event_types import EventType
+from tierline.core.actors import Actor
+from tierline.core.canonical import jsonable
+from tierline.core.errors import IllegalTransition, InvalidInput, StaleVersion
+from tierline.core.writepath import write_path
+from tierline.escalations import states
+from tierline.escalations.models import Escalation, Watcher
+from tierline.tenancy import scoping
+
+# Fields whose history the event log carries, with the FK ones recorded by id.
+FK_FIELDS = ("team", "owner", "customer", "merged_into")
+TRACKED_FIELDS = (
+    "title", "description", "type", "trigger", "priority", "level", "team", "owner", "status",
+    "customer", "channel", "external_id", "resolution_summary", "resolution_code",
+    "root_cause_category", "compensation_amount", "compensation_currency", "csat_score",
+    "tags", "custom_fields", "merged_into", "watchers",
+)
+
+
+def require_aware(now: dt.datetime) -> None:
+    if not isinstance(now, dt.datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidInput("`now` must be a time-zone aware datetime", code="naive_datetime")
+
+
+def field_value(esc: Escalation, field: str) -> Any:
+    if field in FK_FIELDS:
+        return getattr(esc, f"{field}_id")
+    if field == "watchers":
+        return sorted(Watcher.objects.filter(escalation_id=esc.pk).values_list("user_id", flat=True))
+    return jsonable(getattr(esc, field))
+
+
+def tracked_state(esc: Escalation) -> dict[str, Any]:
+    """The stored state in the same shape that replaying the event log produces."""
+    return {field: field_value(esc, field) for field in TRACKED_FIELDS}
+
+
+class Op:
+    def __init__(self, esc: Escalation, actor: Actor, now: dt.datetime):
+        self.esc = esc
+        self.actor = actor
+        self.now = now
+        self._pending: dict[str, list[Any]] = {}
+        self._events: list[tuple[EventType, dict]] = []
+        self.row_changed = False
+        self.written_events: list = []
+
+    # -- changing fields --------------------------------------------------------------------
+    def set(self, field: str, value: Any) -> bool:
+        """Set a tracked field; remember before/after for the next event. True if it changed."""
+        before = field_value(self.esc, field) if field != "watchers" else None
+        if field in FK_FIELDS:
+            setattr(self.esc, field, value)
+            after = value.pk if value is not None else None
+        else:
+            setattr(self.esc, field, value)
+            after = jsonable(value)
+        if before == after:
+            return False
+        if field in self._pending:  # set twice in one action: keep the first "before"
+            before = self._pending[field][0]
+        self._pending[field] = [before, after]
+        self.row_changed = True
+        return True
+
+    def set_plain(self, field: str, value: Any) -> None:
+        """Set an untracked bookkeeping column (timestamps, counters)."""
+        if getattr(self.esc, field) != value:
+            setattr(self.esc, field, value)
+            self.row_changed = True
+
+    def note_change(self, field: str, before: Any, after: Any) -> None:
+        """Record a change to something stored outside the row (watchers)."""
+        self._pending[field] = [jsonable(before), jsonable(after)]
+
+    def move(self, move: str) -> str:
+        """Apply a state-machine move, refusing illegal ones with a clear error."""
+        try:
+            target = states.next_status(self.esc.status, move)
+        except states.IllegalMove as exc:
+            raise IllegalTransition(str(exc), code="illegal_transition") from None
+        self.set("status", target.value)
+        return target.value
+
+    def require_open(self, what: str) -> None:
+        if not states.is_open(self.esc.status):
+            raise IllegalTransition(
+                f"cannot {what} an escalation that is {self.esc.status.replace('_', ' ')}",
+                code="not_open",
+            )
+
+    # -- events -----------------------------------------------------------------------------
+    def record(self, event_type: EventType, **data: Any) -> None:
+        if self._pending:
+            data["changes"] = self._pending
+            self._pending = {}
+        self._events.append((event_type, data))
+
+    @property
+    def has_events(self) -> bool:
+        return bool(self._events)
+
+    def finish(self) -> None:
+        if self._pending:
+            raise RuntimeError(f"changes with no event: {sorted(self._pending)}")
+        if not self._events:
+            return
+        self.esc.version += 1
+        self.esc.updated_at = self.now
+        self.esc.save()
+        self.written_events = append_events(self.esc, self.actor, self.now, self._events)
+        from tierline.notifications.outbox import enqueue_for_events
+
+        enqueue_for_events(self.esc, self.written_events, self.actor)
+
+
+@contextlib.contextmanager
+def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
+           expected_version: int | None = None):
+    """Open the transaction, lock the row, check permission and version, yield an Op."""
+    if actor is None:
+        raise ValueError(f"{name}: no actor — every change must say who made it")
+    require_aware(now)
+    pk = escalation.pk if isinstance(escalation, Escalation) else escalation
+    with write_path(name), transaction.atomic():
+        esc = Escalation.objects.select_for_update().select_related("team", "tenant").get(pk=pk)
+        scoping.check(actor, perm, esc.tenant_id)
+        if expected_version is not None and esc.version != expected_version:
+            raise StaleVersion(
+                f"{esc.reference} has changed since you loaded it (your version {expected_version}, "
+                f"current {esc.version}); reload and try again",
+                fields={"version": f"current version is {esc.version}"},
+            )
+        op = Op(esc, actor, now)
+        yield op
+        op.finish()
+
+
+def text(value: str | None, field: str, *, required: bool = True, max_length: int = 20000) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(f"{field} is required", fields={field: "required"})
+    if len(value) > max_length:
+        raise InvalidInput(f"{field} is too long (max {max_length} characters)",
+                           fields={field: f"at most {max_length} characters"})
+    return value
+
+
+def choice(value: str, choices, field: str) -> str:
+    valid = [c for c, _ in choices.choices]
+    if value not in valid:
+        raise InvalidInput(f"{field} must be one of: {', '.join(valid)}", fields={field: "invalid choice"})
+    return value

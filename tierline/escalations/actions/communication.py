@@ -1,0 +1,61 @@
+"""Notes, replies and files."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+
+from tierline.accounts.permissions import Perm
+from tierline.audit.event_types import EventType
+from tierline.core.errors import IllegalTransition, InvalidInput
+from tierline.escalations import states
+from tierline.escalations.actions._base import mutate, text
+from tierline.escalations.models import Attachment
+
+
+def add_internal_note(escalation, body: str, *, actor, now, expected_version=None):
+    body = text(body, "body")
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="add_internal_note",
+                expected_version=expected_version) as op:
+        op.record(EventType.INTERNAL_NOTE, body=body)
+    return op.esc
+
+
+def add_public_reply(escalation, body: str, *, actor, now, expected_version=None):
+    """A message the customer sees. Not on closed or cancelled escalations."""
+    body = text(body, "body")
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="add_public_reply",
+                expected_version=expected_version) as op:
+        if op.esc.status in states.TERMINAL:
+            raise IllegalTransition(f"{op.esc.reference} is {op.esc.status}: no further replies", code="not_open")
+        op.record(EventType.PUBLIC_REPLY, body=body)
+    return op.esc
+
+
+def add_attachment(escalation, *, filename: str, content: bytes, content_type: str, actor, now,
+                   expected_version=None):
+    limits = settings.TIERLINE
+    filename = text(filename, "filename", max_length=255).replace("/", "_").replace("\\", "_")
+    if len(content) == 0:
+        raise InvalidInput("the file is empty", fields={"file": "empty"})
+    if len(content) > limits["ATTACHMENT_MAX_BYTES"]:
+        raise InvalidInput(f"the file is larger than {limits['ATTACHMENT_MAX_BYTES']} bytes",
+                           fields={"file": "too large"}, code="too_large")
+    content_type = (content_type or "").split(";")[0].strip().lower()
+    if content_type not in limits["ATTACHMENT_ALLOWED_TYPES"]:
+        raise InvalidInput(f"files of type {content_type or 'unknown'} are not accepted",
+                           fields={"file": "type not allowed"}, code="unsupported_type")
+    digest = hashlib.sha256(content).hexdigest()
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="add_attachment",
+                expected_version=expected_version) as op:
+        attachment = Attachment(
+            tenant_id=op.esc.tenant_id, escalation=op.esc, filename=filename, content_type=content_type,
+            size=len(content), sha256=digest, uploaded_at=now,
+        )
+        attachment.file.save(digest, ContentFile(content), save=False)
+        attachment.save()
+        op.record(EventType.ATTACHMENT_ADDED, attachment=attachment.pk, filename=filename, size=len(content),
+                  sha256=digest, content_type=content_type)
+    return op.esc

@@ -1,0 +1,126 @@
+"""Status moves: acknowledge, start, pending/resume, resolve, close, reopen, cancel."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from tierline.accounts.permissions import Perm
+from tierline.audit.event_types import EventType
+from tierline.core.errors import InvalidInput
+from tierline.escalations.actions._base import choice, mutate, text
+from tierline.escalations.choices import ResolutionCode, RootCauseCategory, Status
+
+
+def acknowledge(escalation, *, actor, now, expected_version=None):
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="acknowledge",
+                expected_version=expected_version) as op:
+        op.move("acknowledge")
+        op.set_plain("acknowledged_at", now)
+        if op.esc.owner_id is None and actor.user is not None and actor.kind == "user":
+            # Whoever acknowledges unowned work takes it: ownership is always explicit.
+            from tierline.escalations.actions.create import member_of
+
+            op.set("owner", member_of(op.esc.tenant_id, actor.user, "owner"))
+        op.record(EventType.ACKNOWLEDGED)
+    return op.esc
+
+
+def start_progress(escalation, *, actor, now, expected_version=None):
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="start_progress",
+                expected_version=expected_version) as op:
+        op.move("start_progress")
+        op.record(EventType.STATUS_CHANGED)
+    return op.esc
+
+
+def set_pending(escalation, *, actor, now, waiting_on: str, reason: str = "", expected_version=None):
+    moves = {"customer": "pend_customer", "third_party": "pend_third_party"}
+    if waiting_on not in moves:
+        raise InvalidInput("waiting_on must be customer or third_party", fields={"waiting_on": "invalid choice"})
+    reason = text(reason, "reason", required=False, max_length=2000)
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="set_pending",
+                expected_version=expected_version) as op:
+        op.move(moves[waiting_on])
+        op.record(EventType.STATUS_CHANGED, reason=reason)
+    return op.esc
+
+
+def resume(escalation, *, actor, now, expected_version=None):
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="resume",
+                expected_version=expected_version) as op:
+        op.move("resume")
+        op.record(EventType.STATUS_CHANGED)
+    return op.esc
+
+
+def _money(amount, currency) -> tuple[Decimal | None, str]:
+    if amount in (None, ""):
+        if currency:
+            raise InvalidInput("a currency needs an amount", fields={"compensation_amount": "required with a currency"})
+        return None, ""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise InvalidInput("compensation_amount is not a number", fields={"compensation_amount": "not a number"})
+    if not value.is_finite() or value < 0 or value >= Decimal("1e10"):
+        raise InvalidInput("compensation_amount must be between 0 and 9,999,999,999.99",
+                           fields={"compensation_amount": "out of range"})
+    currency = (currency or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise InvalidInput("compensation_currency must be an ISO 4217 code such as EUR",
+                           fields={"compensation_currency": "ISO 4217 code required"})
+    return value.quantize(Decimal("0.01")), currency
+
+
+def resolve(escalation, *, actor, now, summary: str, resolution_code: str, root_cause_category: str = "",
+            compensation_amount=None, compensation_currency: str = "", expected_version=None):
+    summary = text(summary, "summary", max_length=5000)
+    choice(resolution_code, ResolutionCode, "resolution_code")
+    if root_cause_category:
+        choice(root_cause_category, RootCauseCategory, "root_cause_category")
+    amount, currency = _money(compensation_amount, compensation_currency)
+    with mutate(escalation, actor=actor, now=now, perm=Perm.RESOLVE, name="resolve",
+                expected_version=expected_version) as op:
+        op.move("resolve")
+        op.set("resolution_summary", summary)
+        op.set("resolution_code", resolution_code)
+        op.set("root_cause_category", root_cause_category)
+        op.set("compensation_amount", amount)
+        op.set("compensation_currency", currency)
+        op.set_plain("resolved_at", now)
+        op.record(EventType.RESOLVED)
+    return op.esc
+
+
+def close(escalation, *, actor, now, expected_version=None):
+    with mutate(escalation, actor=actor, now=now, perm=Perm.RESOLVE, name="close",
+                expected_version=expected_version) as op:
+        op.move("close")
+        op.set_plain("closed_at", now)
+        op.record(EventType.CLOSED)
+    return op.esc
+
+
+def reopen(escalation, *, actor, now, reason: str, expected_version=None):
+    reason = text(reason, "reason", max_length=2000)
+    with mutate(escalation, actor=actor, now=now, perm=Perm.RESOLVE, name="reopen",
+                expected_version=expected_version) as op:
+        op.move("reopen")
+        op.set_plain("resolved_at", None)
+        op.set_plain("reopen_count", op.esc.reopen_count + 1)
+        op.record(EventType.REOPENED, reason=reason)
+    return op.esc
+
+
+def cancel(escalation, *, actor, now, reason: str, expected_version=None):
+    reason = text(reason, "reason", max_length=2000)
+    with mutate(escalation, actor=actor, now=now, perm=Perm.RESOLVE, name="cancel",
+                expected_version=expected_version) as op:
+        op.move("cancel")
+        op.set_plain("closed_at", now)
+        op.set_plain("next_deadline", None)
+        op.record(EventType.CANCELLED, reason=reason)
+    return op.esc
+
+
+__all__ = ["Status"]

@@ -1,0 +1,106 @@
+"""Who has it and how urgent: assign, escalate up or across, de-escalate, priority."""
+
+from __future__ import annotations
+
+from tierline.accounts.permissions import Perm
+from tierline.audit.event_types import EventType
+from tierline.audit.models import Event
+from tierline.core.errors import IllegalTransition, InvalidInput
+from tierline.escalations.actions._base import choice, mutate, text
+from tierline.escalations.actions.create import member_of, same_tenant
+from tierline.escalations.choices import Priority, Trigger
+from tierline.tenancy.models import Team
+
+
+def assign(escalation, owner, *, actor, now, expected_version=None):
+    if owner is None:
+        raise InvalidInput("owner is required (use unassign to clear it)", fields={"owner": "required"})
+    with mutate(escalation, actor=actor, now=now, perm=Perm.ASSIGN, name="assign",
+                expected_version=expected_version) as op:
+        op.require_open("assign")
+        member_of(op.esc.tenant_id, owner, "owner")
+        had_owner = op.esc.owner_id is not None
+        if op.set("owner", owner):
+            if had_owner:
+                op.set_plain("reassignment_count", op.esc.reassignment_count + 1)
+            op.record(EventType.ASSIGNED)
+    return op.esc
+
+
+def unassign(escalation, *, actor, now, expected_version=None):
+    with mutate(escalation, actor=actor, now=now, perm=Perm.ASSIGN, name="unassign",
+                expected_version=expected_version) as op:
+        op.require_open("unassign")
+        if op.set("owner", None):
+            op.record(EventType.UNASSIGNED)
+    return op.esc
+
+
+def escalate(escalation, *, actor, now, reason: str, trigger: str, team: Team | None = None,
+             expected_version=None):
+    """Hierarchical (no team: the current team's parent) or functional (a named team)."""
+    reason = text(reason, "reason", max_length=2000)
+    choice(trigger, Trigger, "trigger")
+    with mutate(escalation, actor=actor, now=now, perm=Perm.ESCALATE, name="escalate",
+                expected_version=expected_version) as op:
+        esc = op.esc
+        op.require_open("escalate")
+        if team is None:
+            target = esc.team.parent
+            if target is None:
+                raise IllegalTransition(f"{esc.team.name} is the top of its chain: name a team to escalate to",
+                                        code="top_of_chain")
+            path = "hierarchical"
+        else:
+            target = same_tenant(team, esc.tenant_id, "team")
+            path = "functional"
+            if target.pk == esc.team_id:
+                raise InvalidInput("the escalation is already with that team", fields={"team": "same as current"})
+            if target.level < esc.level:
+                raise InvalidInput("that team is at a lower level: use de-escalate",
+                                   fields={"team": "lower level than current"})
+        from_team, from_level = esc.team_id, esc.level
+        op.set("team", target)
+        op.set("level", target.level)
+        op.set("owner", None)  # the receiving team takes it explicitly
+        op.record(EventType.ESCALATED, reason=reason, trigger=trigger, path=path,
+                  from_team=from_team, to_team=target.pk, from_level=from_level, to_level=target.level)
+    return op.esc
+
+
+def de_escalate(escalation, *, actor, now, reason: str, team: Team | None = None, expected_version=None):
+    """Back down: to a named lower team, or to the team it was last escalated from."""
+    reason = text(reason, "reason", max_length=2000)
+    with mutate(escalation, actor=actor, now=now, perm=Perm.ESCALATE, name="de_escalate",
+                expected_version=expected_version) as op:
+        esc = op.esc
+        op.require_open("de-escalate")
+        if team is None:
+            last = (Event.objects.filter(escalation_id=esc.pk, type=EventType.ESCALATED)
+                    .order_by("-seq").values_list("data", flat=True).first())
+            if last is None:
+                raise IllegalTransition("it was never escalated: name the team to hand it to", code="nothing_to_undo")
+            team = Team.objects.get(pk=last["from_team"])
+        target = same_tenant(team, esc.tenant_id, "team")
+        if target.pk == esc.team_id:
+            raise InvalidInput("the escalation is already with that team", fields={"team": "same as current"})
+        if target.level > esc.level:
+            raise InvalidInput("that team is at a higher level: use escalate", fields={"team": "higher level"})
+        from_team, from_level = esc.team_id, esc.level
+        op.set("team", target)
+        op.set("level", target.level)
+        op.set("owner", None)
+        op.record(EventType.DE_ESCALATED, reason=reason, from_team=from_team, to_team=target.pk,
+                  from_level=from_level, to_level=target.level)
+    return op.esc
+
+
+def change_priority(escalation, priority: str, *, actor, now, reason: str = "", expected_version=None):
+    choice(priority, Priority, "priority")
+    reason = text(reason, "reason", required=False, max_length=2000)
+    with mutate(escalation, actor=actor, now=now, perm=Perm.CHANGE_PRIORITY, name="change_priority",
+                expected_version=expected_version) as op:
+        op.require_open("change the priority of")
+        if op.set("priority", priority):
+            op.record(EventType.PRIORITY_CHANGED, reason=reason)
+    return op.esc

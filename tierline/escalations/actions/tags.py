@@ -1,0 +1,108 @@
+"""Tags, watchers and detail edits: the small bookkeeping actions."""
+
+from __future__ import annotations
+
+import re
+
+from tierline.accounts.permissions import Perm
+from tierline.audit.event_types import EventType
+from tierline.core.errors import InvalidInput
+from tierline.escalations.actions._base import mutate, text
+
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,49}$")
+MAX_TAGS = 30
+
+
+def normalise_tags(tags) -> list[str]:
+    names = []
+    for raw in tags or ():
+        name = str(raw).strip().lower().replace(" ", "-")
+        if not TAG_RE.match(name):
+            raise InvalidInput(f"bad tag {raw!r}: use letters, digits, - _ . : (max 50)", fields={"tags": "invalid tag"})
+        if name not in names:
+            names.append(name)
+    if len(names) > MAX_TAGS:
+        raise InvalidInput(f"at most {MAX_TAGS} tags", fields={"tags": f"at most {MAX_TAGS}"})
+    return sorted(names)
+
+
+def set_tags(escalation, *, actor, now, add=(), remove=(), expected_version=None):
+    from tierline.escalations.models import EscalationTag
+
+    add, remove = normalise_tags(add), normalise_tags(remove)
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="set_tags",
+                expected_version=expected_version) as op:
+        esc = op.esc
+        new = normalise_tags((set(esc.tags) | set(add)) - set(remove))
+        if op.set("tags", new):
+            EscalationTag.objects.filter(escalation=esc, name__in=remove).delete()
+            EscalationTag.objects.bulk_create(
+                [EscalationTag(tenant_id=esc.tenant_id, escalation=esc, name=n) for n in add],
+                ignore_conflicts=True,
+            )
+            op.record(EventType.TAGS_CHANGED)
+    return op.esc
+
+
+def watch(escalation, user, *, actor, now, expected_version=None):
+    from tierline.escalations.actions.create import member_of
+    from tierline.escalations.models import Watcher
+
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="watch",
+                expected_version=expected_version) as op:
+        member_of(op.esc.tenant_id, user, "user")
+        before = sorted(Watcher.objects.filter(escalation=op.esc).values_list("user_id", flat=True))
+        if user.pk not in before:
+            Watcher.objects.create(tenant_id=op.esc.tenant_id, escalation=op.esc, user=user)
+            op.note_change("watchers", before, sorted([*before, user.pk]))
+            op.record(EventType.WATCHER_ADDED, user=user.pk)
+    return op.esc
+
+
+def unwatch(escalation, user, *, actor, now, expected_version=None):
+    from tierline.escalations.models import Watcher
+
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="unwatch",
+                expected_version=expected_version) as op:
+        before = sorted(Watcher.objects.filter(escalation=op.esc).values_list("user_id", flat=True))
+        if user.pk in before:
+            Watcher.objects.filter(escalation=op.esc, user=user).delete()
+            op.note_change("watchers", before, [u for u in before if u != user.pk])
+            op.record(EventType.WATCHER_REMOVED, user=user.pk)
+    return op.esc
+
+
+def edit_details(escalation, *, actor, now, expected_version=None, **changes):
+    """Change descriptive fields: title, description, type, channel, external_id, customer,
+    custom_fields. Unknown keys are refused."""
+    from tierline.escalations.actions._base import choice
+    from tierline.escalations.actions.create import same_tenant, validate_custom_fields
+    from tierline.escalations.choices import Channel, EscalationType
+
+    allowed = {"title", "description", "type", "channel", "external_id", "customer", "custom_fields"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(f"cannot edit {', '.join(sorted(unknown))} here",
+                           fields={k: "not editable" for k in unknown})
+    with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="edit_details",
+                expected_version=expected_version) as op:
+        esc = op.esc
+        for field, value in changes.items():
+            if field == "title":
+                value = text(value, "title", max_length=200)
+            elif field == "description":
+                value = text(value, "description", required=False)
+            elif field == "external_id":
+                value = text(value, "external_id", required=False, max_length=100)
+            elif field == "type":
+                choice(value, EscalationType, "type")
+            elif field == "channel":
+                choice(value, Channel, "channel")
+            elif field == "customer":
+                same_tenant(value, esc.tenant_id, "customer")
+            elif field == "custom_fields":
+                value = validate_custom_fields(esc.tenant, value)
+            op.set(field, value)
+        if op.row_changed:
+            op.record(EventType.DETAILS_CHANGED)
+    return op.esc

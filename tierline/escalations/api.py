@@ -1,0 +1,261 @@
+"""Escalation endpoints: list, detail, create (idempotent) and one endpoint per action."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from pydantic import AwareDatetime, Field
+
+from tierline.accounts.models import User
+from tierline.core.canonical import dumps
+from tierline.core.errors import InvalidInput, NotFound, StaleVersion
+from tierline.escalations import actions, queries
+from tierline.escalations.choices import EscalationType, Priority, Status
+from tierline.escalations.models import IdempotencyRecord
+from tierline.escalations.schemas import (
+    AssignIn, BodyIn, DeEscalateIn, DetailsIn, EscalateIn, EscalationCreate, EscalationDetail,
+    EscalationPage, ErrorOut, LinkIn, MergeIn, PendingIn, PriorityIn, ReasonIn, ResolveIn, TagsIn,
+    Versioned, WatchIn,
+)
+from tierline.escalations.serializers import detail_dict, escalation_dict
+from tierline.tenancy.models import Customer, Team, Tenant
+from tierline.tenancy.scoping import get_scoped, tenant_ids
+
+router = Router(tags=["escalations"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut,
+          422: ErrorOut, 503: ErrorOut}
+
+
+class ListQuery(Schema):
+    status: list[Status | str] | None = Field(default=None, description="repeatable; `open` for every open status")
+    level: int | None = Field(default=None, ge=1, le=5)
+    team: int | None = None
+    owner: str | None = Field(default=None, description="user id, `me` or `none`")
+    type: EscalationType | None = None
+    priority: Priority | None = None
+    customer: int | None = None
+    tenant: str | None = Field(default=None, max_length=12)
+    created_after: AwareDatetime | None = None
+    created_before: AwareDatetime | None = None
+    updated_after: AwareDatetime | None = None
+    updated_before: AwareDatetime | None = None
+    q: str | None = Field(default=None, max_length=200)
+    cursor: str | None = Field(default=None, max_length=100)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+def _detail(esc):
+    return detail_dict(esc, *queries.load_detail(esc))
+
+
+def _with_etag(request, response_status, esc):
+    request.tierline_etag = esc.etag
+    return response_status, _detail(esc)
+
+
+def _expected_version(request: HttpRequest, body: Versioned | None) -> int | None:
+    header = request.headers.get("If-Match")
+    if header:
+        value = header.strip().removeprefix("W/").strip('"')
+        if not value.isdigit():
+            raise InvalidInput("If-Match must be the escalation's version, e.g. \"3\"", fields={"If-Match": "invalid"})
+        return int(value)
+    return body.version if body is not None else None
+
+
+def _user(actor, user_id: int, field: str):
+    user = User.objects.filter(pk=user_id, is_active=True, memberships__tenant_id__in=tenant_ids(actor)).first()
+    if user is None:
+        raise NotFound(f"{field} not found", fields={field: "not found"})
+    return user
+
+
+def _team(actor, team_id: int | None, field: str = "team"):
+    if team_id is None:
+        return None
+    try:
+        return get_scoped(Team.objects.select_related("tenant", "parent"), actor, pk=team_id)
+    except NotFound:
+        raise NotFound(f"{field} not found", fields={field: "not found"})
+
+
+def _customer(actor, customer_id: int | None):
+    if customer_id is None:
+        return None
+    try:
+        return get_scoped(Customer.objects.all(), actor, pk=customer_id)
+    except NotFound:
+        raise NotFound("customer not found", fields={"customer": "not found"})
+
+
+@router.get("", response={200: EscalationPage, **ERRORS}, summary="List escalations")
+def list_escalations(request: HttpRequest, filters: Query[ListQuery]):
+    owner, unassigned = None, False
+    if filters.owner == "me":
+        owner = request.actor.user.pk if request.actor.user else None
+    elif filters.owner == "none":
+        unassigned = True
+    elif filters.owner:
+        if not filters.owner.isdigit():
+            raise InvalidInput("owner must be a user id, `me` or `none`", fields={"owner": "invalid"})
+        owner = int(filters.owner)
+    valid_statuses = {s.value for s in Status} | {"open"}
+    for s in filters.status or []:
+        if str(s) not in valid_statuses:
+            raise InvalidInput(f"unknown status {s}", fields={"status": f"one of {', '.join(sorted(valid_statuses))}"})
+    f = queries.ListFilters(
+        status=[str(s) for s in filters.status] if filters.status else None, level=filters.level,
+        team=filters.team, owner=owner, unassigned=unassigned, type=filters.type, priority=filters.priority,
+        customer=filters.customer, tenant=filters.tenant, created_after=filters.created_after,
+        created_before=filters.created_before, updated_after=filters.updated_after,
+        updated_before=filters.updated_before, q=filters.q,
+    )
+    rows, next_cursor = queries.page(request.actor, f, cursor=filters.cursor, limit=filters.limit)
+    return 200, {"items": [escalation_dict(e) for e in rows], "next_cursor": next_cursor}
+
+
+@router.post("", response={201: EscalationDetail, **ERRORS}, summary="Create an escalation")
+def create_escalation(request: HttpRequest, payload: EscalationCreate):
+    actor = request.actor
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 200):
+        raise InvalidInput("Idempotency-Key must be 1–200 characters", fields={"Idempotency-Key": "invalid"})
+    allowed = tenant_ids(actor)
+    if payload.tenant:
+        tenant = Tenant.objects.filter(code=payload.tenant, pk__in=allowed).first()
+        if tenant is None:
+            raise NotFound("tenant not found", fields={"tenant": "not found"})
+    elif len(allowed) == 1:
+        tenant = Tenant.objects.get(pk=allowed[0])
+    else:
+        raise InvalidInput("tenant is required: you work for several", fields={"tenant": "required"})
+    principal = f"token:{actor.token.prefix}" if actor.token is not None else f"user:{actor.user.pk}"
+    digest = hashlib.sha256(dumps(payload.model_dump(mode="json")).encode()).hexdigest()
+
+    def replay():
+        record = IdempotencyRecord.objects.filter(tenant=tenant, principal=principal, key=key).first()
+        if record is None:
+            return None
+        if record.request_digest != digest:
+            raise InvalidInput("this Idempotency-Key was used with a different request body",
+                               code="idempotency_key_reused", fields={"Idempotency-Key": "reused"})
+        request.tierline_replayed = True
+        return _with_etag(request, 201, queries.get_escalation(actor, record.escalation.reference))
+
+    if key:
+        replayed = replay()
+        if replayed:
+            return replayed
+    team = _team(actor, payload.team)
+    try:
+        with transaction.atomic():
+            esc = actions.create_escalation(
+                actor=actor, now=timezone.now(), tenant=tenant, title=payload.title,
+                description=payload.description, type=payload.type, trigger=payload.trigger,
+                priority=payload.priority, team=team, channel=payload.channel,
+                customer=_customer(actor, payload.customer), external_id=payload.external_id,
+                owner=_user(actor, payload.owner, "owner") if payload.owner else None, tags=payload.tags,
+                custom_fields=payload.custom_fields,
+                watchers=[_user(actor, w, "watchers") for w in payload.watchers],
+            )
+            if key:
+                IdempotencyRecord.objects.create(tenant=tenant, principal=principal, key=key, request_digest=digest,
+                                                 escalation=esc, created_at=esc.created_at)
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer with its result.
+        replayed = replay() if key else None
+        if replayed is None:
+            raise
+        return replayed
+    return _with_etag(request, 201, queries.get_escalation(actor, esc.reference))
+
+
+@router.get("/{reference}", response={200: EscalationDetail, **ERRORS}, summary="An escalation with its timeline")
+def get_escalation(request: HttpRequest, reference: str):
+    return _with_etag(request, 200, queries.get_escalation(request.actor, reference))
+
+
+def _act(request: HttpRequest, reference: str, body: Versioned | None, call: Callable):
+    esc = queries.get_escalation(request.actor, reference)
+    expected = _expected_version(request, body)
+    try:
+        esc = call(esc, dict(actor=request.actor, now=timezone.now(), expected_version=expected))
+    except StaleVersion:
+        raise
+    return _with_etag(request, 200, queries.get_escalation(request.actor, esc.reference))
+
+
+def _register(path: str, schema, summary: str, fn):
+    """One POST endpoint per action; `fn(request, esc, body, kw)` calls the action."""
+    if schema is None:
+        def endpoint(request: HttpRequest, reference: str):
+            return _act(request, reference, None, lambda esc, kw: fn(request, esc, None, kw))
+    else:
+        def endpoint(request: HttpRequest, reference: str, payload: schema):  # type: ignore[valid-type]
+            return _act(request, reference, payload, lambda esc, kw: fn(request, esc, payload, kw))
+    endpoint.__name__ = path.replace("-", "_")
+    router.post(f"/{{reference}}/{path}", response={200: EscalationDetail, **ERRORS}, summary=summary,
+                operation_id=f"escalation_{endpoint.__name__}")(endpoint)
+
+
+def _no_version(kw):
+    kw.pop("expected_version", None)
+    return kw
+
+
+_register("acknowledge", Versioned, "Acknowledge", lambda r, e, b, kw: actions.acknowledge(e, **kw))
+_register("start", Versioned, "Start work", lambda r, e, b, kw: actions.start_progress(e, **kw))
+_register("assign", AssignIn, "Assign an owner",
+          lambda r, e, b, kw: actions.assign(e, _user(r.actor, b.owner, "owner"), **kw))
+_register("unassign", Versioned, "Clear the owner", lambda r, e, b, kw: actions.unassign(e, **kw))
+_register("escalate", EscalateIn, "Escalate (hierarchical without team, functional with one)",
+          lambda r, e, b, kw: actions.escalate(e, reason=b.reason, trigger=b.trigger, team=_team(r.actor, b.team),
+                                               **kw))
+_register("de-escalate", DeEscalateIn, "De-escalate",
+          lambda r, e, b, kw: actions.de_escalate(e, reason=b.reason, team=_team(r.actor, b.team), **kw))
+_register("priority", PriorityIn, "Change priority",
+          lambda r, e, b, kw: actions.change_priority(e, b.priority, reason=b.reason, **kw))
+_register("notes", BodyIn, "Add an internal note", lambda r, e, b, kw: actions.add_internal_note(e, b.body, **kw))
+_register("replies", BodyIn, "Add a public reply", lambda r, e, b, kw: actions.add_public_reply(e, b.body, **kw))
+_register("pending", PendingIn, "Wait on the customer or a third party",
+          lambda r, e, b, kw: actions.set_pending(e, waiting_on=b.waiting_on, reason=b.reason, **kw))
+_register("resume", Versioned, "Resume work", lambda r, e, b, kw: actions.resume(e, **kw))
+_register("resolve", ResolveIn, "Resolve",
+          lambda r, e, b, kw: actions.resolve(
+              e, summary=b.summary, resolution_code=b.resolution_code,
+              root_cause_category=b.root_cause_category or "", compensation_amount=b.compensation_amount,
+              compensation_currency=b.compensation_currency, **kw))
+_register("close", Versioned, "Close", lambda r, e, b, kw: actions.close(e, **kw))
+_register("reopen", ReasonIn, "Reopen", lambda r, e, b, kw: actions.reopen(e, reason=b.reason, **kw))
+_register("cancel", ReasonIn, "Cancel", lambda r, e, b, kw: actions.cancel(e, reason=b.reason, **kw))
+_register("links", LinkIn, "Link to another escalation",
+          lambda r, e, b, kw: actions.link(e, queries.get_escalation(r.actor, b.target), kind=b.kind,
+                                           **_no_version(kw)))
+_register("unlink", LinkIn, "Remove a link",
+          lambda r, e, b, kw: actions.unlink(e, queries.get_escalation(r.actor, b.target), kind=b.kind,
+                                             **_no_version(kw)))
+_register("merge", MergeIn, "Merge this duplicate into another escalation",
+          lambda r, e, b, kw: actions.merge(e, queries.get_escalation(r.actor, b.into), reason=b.reason,
+                                            **_no_version(kw)) and e)
+_register("watch", WatchIn, "Watch",
+          lambda r, e, b, kw: actions.watch(e, _user(r.actor, b.user, "user") if b.user else r.actor.user, **kw))
+_register("unwatch", WatchIn, "Stop watching",
+          lambda r, e, b, kw: actions.unwatch(e, _user(r.actor, b.user, "user") if b.user else r.actor.user, **kw))
+_register("tags", TagsIn, "Add or remove tags",
+          lambda r, e, b, kw: actions.set_tags(e, add=b.add, remove=b.remove, **kw))
+
+
+def _edit(request, esc, body: DetailsIn, kw):
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    if "customer" in changes:
+        changes["customer"] = _customer(request.actor, changes["customer"])
+    return actions.edit_details(esc, **changes, **kw)
+
+
+_register("details", DetailsIn, "Edit title, description, type, channel, external id, customer, custom fields",
+          _edit)

@@ -1,0 +1,220 @@
+"""API shapes. Request bodies forbid unknown fields; datetimes must carry an offset."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import AwareDatetime, ConfigDict, Field
+
+from tierline.escalations.choices import (
+    Channel, EscalationType, LinkKind, Priority, ResolutionCode, RootCauseCategory, Status, Trigger,
+)
+
+Text200 = Field(min_length=1, max_length=200)
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Versioned(Strict):
+    version: int | None = Field(default=None, ge=1, description="optimistic concurrency; or send If-Match")
+
+
+class EscalationCreate(Strict):
+    tenant: str | None = Field(default=None, max_length=12, description="tenant code; optional with one tenant")
+    title: str = Text200
+    description: str = Field(default="", max_length=20000)
+    type: EscalationType
+    trigger: Trigger = Trigger.HIERARCHICAL
+    priority: Priority
+    channel: Channel
+    team: int
+    customer: int | None = None
+    external_id: str = Field(default="", max_length=100)
+    owner: int | None = None
+    tags: list[str] = Field(default_factory=list, max_length=30)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    watchers: list[int] = Field(default_factory=list, max_length=50)
+
+
+class AssignIn(Versioned):
+    owner: int
+
+
+class EscalateIn(Versioned):
+    reason: str = Field(min_length=1, max_length=2000)
+    trigger: Trigger
+    team: int | None = Field(default=None, description="omit for one level up the team's chain")
+
+
+class DeEscalateIn(Versioned):
+    reason: str = Field(min_length=1, max_length=2000)
+    team: int | None = None
+
+
+class PriorityIn(Versioned):
+    priority: Priority
+    reason: str = Field(default="", max_length=2000)
+
+
+class BodyIn(Versioned):
+    body: str = Field(min_length=1, max_length=20000)
+
+
+class PendingIn(Versioned):
+    waiting_on: Literal["customer", "third_party"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class ResolveIn(Versioned):
+    summary: str = Field(min_length=1, max_length=5000)
+    resolution_code: ResolutionCode
+    root_cause_category: RootCauseCategory | None = None
+    compensation_amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    compensation_currency: str = Field(default="", pattern=r"^([A-Z]{3})?$")
+
+
+class ReasonIn(Versioned):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LinkIn(Strict):
+    target: str = Field(min_length=1, max_length=32, description="reference of the other escalation")
+    kind: LinkKind
+
+
+class MergeIn(Strict):
+    into: str = Field(min_length=1, max_length=32, description="reference of the surviving escalation")
+    reason: str = Field(default="", max_length=2000)
+
+
+class WatchIn(Versioned):
+    user: int | None = Field(default=None, description="defaults to the caller")
+
+
+class TagsIn(Versioned):
+    add: list[str] = Field(default_factory=list, max_length=30)
+    remove: list[str] = Field(default_factory=list, max_length=30)
+
+
+class DetailsIn(Versioned):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=20000)
+    type: EscalationType | None = None
+    channel: Channel | None = None
+    external_id: str | None = Field(default=None, max_length=100)
+    customer: int | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class TeamRef(Ref):
+    level: int
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    name: str
+
+
+class CustomerRef(Ref):
+    tier: str
+
+
+class EscalationOut(Schema):
+    id: int
+    reference: str
+    tenant: str
+    title: str
+    description: str
+    type: EscalationType
+    trigger: Trigger
+    priority: Priority
+    level: int
+    team: TeamRef
+    owner: UserRef | None
+    status: Status
+    customer: CustomerRef | None
+    channel: Channel
+    external_id: str
+    resolution_summary: str
+    resolution_code: str
+    root_cause_category: str
+    compensation_amount: Decimal | None
+    compensation_currency: str
+    csat_score: int | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    merged_into: str | None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    acknowledged_at: AwareDatetime | None
+    resolved_at: AwareDatetime | None
+    closed_at: AwareDatetime | None
+    reopen_count: int
+    reassignment_count: int
+    version: int
+    allowed_moves: list[str]
+
+
+class ActorOut(Schema):
+    kind: str
+    label: str
+    user: int | None
+
+
+class EventOut(Schema):
+    seq: int
+    type: str
+    type_id: int
+    occurred_at: AwareDatetime
+    actor: ActorOut
+    data: dict[str, Any]
+    hash: str
+
+
+class LinkOut(Schema):
+    kind: str
+    direction: Literal["out", "in"]
+    reference: str
+    title: str
+    status: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: AwareDatetime
+
+
+class EscalationDetail(EscalationOut):
+    watchers: list[UserRef]
+    links: list[LinkOut]
+    attachments: list[AttachmentOut]
+    timeline: list[EventOut]
+
+
+class EscalationPage(Schema):
+    items: list[EscalationOut]
+    next_cursor: str | None
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class ErrorOut(Schema):
+    error: ErrorBody

@@ -1,0 +1,61 @@
+"""Tenant scoping: the one place that decides which tenants an actor may touch.
+
+Every list and lookup starts from `scoped(queryset, actor)`; an object outside the actor's
+tenants is reported as not found, never as forbidden, so ids do not leak across tenants.
+"""
+
+from __future__ import annotations
+
+from tierline.accounts.permissions import READ_ONLY_PERMS, Perm, role_allows
+from tierline.core.actors import Actor
+from tierline.core.errors import NotFound, PermissionDenied
+from tierline.tenancy.models import Membership
+
+
+def roles_of(user) -> dict[int, str]:
+    """tenant id -> role, cached on the user object for the request."""
+    if user is None or not user.is_authenticated:
+        return {}
+    cached = getattr(user, "_tierline_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("tenant_id", "role"))
+        user._tierline_roles = cached
+    return cached
+
+
+def tenant_ids(actor: Actor) -> list[int]:
+    if actor.kind == "system":
+        raise ValueError("system actors are not tenant-scoped; pass the tenant explicitly")
+    if actor.kind == "customer":
+        return [actor.customer.tenant_id]
+    return sorted(roles_of(actor.user))
+
+
+def scoped(queryset, actor: Actor):
+    return queryset.filter(tenant_id__in=tenant_ids(actor))
+
+
+def get_scoped(queryset, actor: Actor, **lookup):
+    obj = scoped(queryset, actor).filter(**lookup).first()
+    if obj is None:
+        raise NotFound(f"{queryset.model._meta.verbose_name} not found")
+    return obj
+
+
+def check(actor: Actor, perm: Perm, tenant_id: int) -> None:
+    """Refuse unless the actor may do `perm` in the tenant. System actors may do anything."""
+    if actor is None:
+        raise ValueError("no actor: every change needs one")
+    if actor.kind == "system":
+        return
+    if actor.kind == "customer":
+        if actor.customer.tenant_id != tenant_id:
+            raise NotFound("escalation not found")
+        return  # customer-facing actions check their own narrower rules
+    role = roles_of(actor.user).get(tenant_id)
+    if role is None:
+        raise NotFound("not found")
+    if actor.kind == "api_token" and actor.token.scope == "read" and perm not in READ_ONLY_PERMS:
+        raise PermissionDenied("this API token is read-only", code="token_read_only")
+    if not role_allows(role, perm):
+        raise PermissionDenied(f"your role ({role}) may not {perm.value.replace('_', ' ')} here")
