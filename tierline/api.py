@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
-        parts = token.split("_")
+        parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
             return None
         row = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()

@@ -156,6 +156,7 @@ STORAGES = {
 if DEV_MODE:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     WHITENOISE_USE_FINDERS = True
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 MEDIA_ROOT = Path(os.environ.get("TIERLINE_MEDIA_ROOT", VAR_DIR / "attachments"))
 
 # --- security -------------------------------------------------------------------------------

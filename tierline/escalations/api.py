@@ -1,7 +1,5 @@
 """Escalation endpoints: list, detail, create (idempotent) and one endpoint per action."""
 
-from __future__ import annotations
-
 import hashlib
 from collections.abc import Callable
 
@@ -9,11 +7,12 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from ninja import Status as Reply
 from pydantic import AwareDatetime, Field
 
 from tierline.accounts.models import User
 from tierline.core.canonical import dumps
-from tierline.core.errors import InvalidInput, NotFound, StaleVersion
+from tierline.core.errors import InvalidInput, NotFound
 from tierline.escalations import actions, queries
 from tierline.escalations.choices import EscalationType, Priority, Status
 from tierline.escalations.models import IdempotencyRecord
@@ -55,7 +54,7 @@ def _detail(esc):
 
 def _with_etag(request, response_status, esc):
     request.tierline_etag = esc.etag
-    return response_status, _detail(esc)
+    return Reply(response_status, _detail(esc))
 
 
 def _expected_version(request: HttpRequest, body: Versioned | None) -> int | None:
@@ -65,7 +64,7 @@ def _expected_version(request: HttpRequest, body: Versioned | None) -> int | Non
         if not value.isdigit():
             raise InvalidInput("If-Match must be the escalation's version, e.g. \"3\"", fields={"If-Match": "invalid"})
         return int(value)
-    return body.version if body is not None else None
+    return getattr(body, "version", None)
 
 
 def _user(actor, user_id: int, field: str):
@@ -116,7 +115,7 @@ def list_escalations(request: HttpRequest, filters: Query[ListQuery]):
         updated_before=filters.updated_before, q=filters.q,
     )
     rows, next_cursor = queries.page(request.actor, f, cursor=filters.cursor, limit=filters.limit)
-    return 200, {"items": [escalation_dict(e) for e in rows], "next_cursor": next_cursor}
+    return Reply(200, {"items": [escalation_dict(e) for e in rows], "next_cursor": next_cursor})
 
 
 @router.post("", response={201: EscalationDetail, **ERRORS}, summary="Create an escalation")
@@ -183,10 +182,7 @@ def get_escalation(request: HttpRequest, reference: str):
 def _act(request: HttpRequest, reference: str, body: Versioned | None, call: Callable):
     esc = queries.get_escalation(request.actor, reference)
     expected = _expected_version(request, body)
-    try:
-        esc = call(esc, dict(actor=request.actor, now=timezone.now(), expected_version=expected))
-    except StaleVersion:
-        raise
+    esc = call(esc, dict(actor=request.actor, now=timezone.now(), expected_version=expected))
     return _with_etag(request, 200, queries.get_escalation(request.actor, esc.reference))
 
 

@@ -1,7 +1,5 @@
 """Read endpoints for tenants, teams and customers (configuration is edited in the admin)."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Router, Schema
 

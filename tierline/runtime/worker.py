@@ -1,0 +1,45 @@
+"""The background worker: a loop over due work stored in the database.
+
+No timers live in memory: everything due (outbox messages now, SLA deadlines later) is a row
+with a due time, so a restart loses nothing and any number of workers can run side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from tierline.notifications.delivery import deliver_due
+
+log = logging.getLogger("tierline.worker")
+
+
+def run_once(now) -> dict[str, int]:
+    return deliver_due(now)
+
+
+def run_forever(stop: threading.Event, poll: float | None = None) -> None:
+    poll = settings.TIERLINE["WORKER_POLL_SECONDS"] if poll is None else poll
+    log.info("worker started (poll every %.1f s)", poll)
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            stats = run_once(timezone.now())
+        except Exception:  # a bad pass must not kill the worker; the next pass retries
+            log.exception("worker pass failed")
+            stats = {}
+        if any(stats.values()):
+            log.info("worker pass: %s", stats)
+            continue  # there may be more: go again at once
+        stop.wait(poll)
+    log.info("worker stopped")
+
+
+def sleep_until_stopped(stop: threading.Event) -> None:
+    while not stop.is_set():
+        time.sleep(0.2)

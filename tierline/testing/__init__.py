@@ -1,0 +1,1 @@
+"""Shared test support: factories, a world of tenants/teams/users, service requirements."""
