@@ -3,10 +3,11 @@
 import hashlib
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import File, Query, Router, Schema, UploadedFile
 from ninja import Status as Reply
 from pydantic import AwareDatetime, Field
 
@@ -15,11 +16,26 @@ from tierline.core.canonical import dumps
 from tierline.core.errors import InvalidInput, NotFound
 from tierline.escalations import actions, queries
 from tierline.escalations.choices import EscalationType, Priority, Status
-from tierline.escalations.models import IdempotencyRecord
+from tierline.escalations.models import Attachment, IdempotencyRecord
 from tierline.escalations.schemas import (
-    AssignIn, BodyIn, DeEscalateIn, DetailsIn, EscalateIn, EscalationCreate, EscalationDetail,
-    EscalationPage, ErrorOut, LinkIn, MergeIn, PendingIn, PriorityIn, ReasonIn, ResolveIn, TagsIn,
-    Versioned, WatchIn,
+    AssignIn,
+    BodyIn,
+    DeEscalateIn,
+    DetailsIn,
+    ErrorOut,
+    EscalateIn,
+    EscalationCreate,
+    EscalationDetail,
+    EscalationPage,
+    LinkIn,
+    MergeIn,
+    PendingIn,
+    PriorityIn,
+    ReasonIn,
+    ResolveIn,
+    TagsIn,
+    Versioned,
+    WatchIn,
 )
 from tierline.escalations.serializers import detail_dict, escalation_dict
 from tierline.tenancy.models import Customer, Team, Tenant
@@ -255,3 +271,29 @@ def _edit(request, esc, body: DetailsIn, kw):
 
 _register("details", DetailsIn, "Edit title, description, type, channel, external id, customer, custom fields",
           _edit)
+
+
+@router.post("/{reference}/attachments", response={200: EscalationDetail, **ERRORS}, summary="Attach a file",
+             operation_id="escalation_attach")
+def attach(request: HttpRequest, reference: str, file: File[UploadedFile]):
+    limit = settings.TIERLINE["ATTACHMENT_MAX_BYTES"]
+    if file.size is not None and file.size > limit:
+        raise InvalidInput(f"the file is larger than {limit} bytes", fields={"file": "too large"}, code="too_large")
+    return _act(request, reference, None, lambda esc, kw: actions.add_attachment(
+        esc, filename=file.name or "file", content=file.read(limit + 1), content_type=file.content_type or "",
+        **kw))
+
+
+@router.get("/{reference}/attachments/{attachment_id}", response={**ERRORS}, summary="Download an attachment",
+            operation_id="escalation_attachment_download")
+def download(request: HttpRequest, reference: str, attachment_id: int):
+    esc = queries.get_escalation(request.actor, reference)
+    attachment = Attachment.objects.filter(escalation=esc, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("attachment not found")
+    # Always a download, never rendered inline: uploaded HTML or SVG must not run in our origin.
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -386,3 +386,30 @@ def test_parallel_retries_with_one_idempotency_key_create_one_escalation(live_se
     assert {status for status, _ in results} == {201}
     assert len({ref for _, ref in results}) == 1
     assert Escalation.objects.count() == 1
+
+
+def test_attachments_upload_limits_and_download_as_file(api, world, settings, tmp_path, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.TIERLINE = {**settings.TIERLINE, "ATTACHMENT_MAX_BYTES": 1000}
+    ref = api.create().json()["reference"]
+    url = f"{API}/{ref}/attachments"
+    upload = SimpleUploadedFile("router-log.txt", b"line 1\nline 2\n", content_type="text/plain")
+    r = client.post(url, {"file": upload}, **api.headers)
+    assert r.status_code == 200, r.content
+    attachment = r.json()["attachments"][0]
+    assert attachment["filename"] == "router-log.txt" and attachment["size"] == 14
+    assert r.json()["timeline"][-1]["type"] == "attachment_added"
+    download = client.get(f"{url}/{attachment['id']}", **api.headers)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"line 1\nline 2\n"
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Type"] == "application/octet-stream"
+    big = SimpleUploadedFile("big.txt", b"x" * 1001, content_type="text/plain")
+    error(client.post(url, {"file": big}, **api.headers), 422, "too_large")
+    html = SimpleUploadedFile("page.html", b"<script>alert(1)</script>", content_type="text/html")
+    error(client.post(url, {"file": html}, **api.headers), 422, "unsupported_type")
+    error(client.get(f"{url}/999999", **api.headers), 404)
+    other = world.other_escalation()
+    error(client.post(f"{API}/{other.reference}/attachments",
+                      {"file": SimpleUploadedFile("a.txt", b"a", content_type="text/plain")}, **api.headers), 404)

@@ -6,6 +6,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
+from tierline.core.errors import InvalidInput
 from tierline.escalations import actions
 from tierline.notifications.delivery import deliver_due, retry_failed
 from tierline.notifications.models import Notification, OutboxMessage
@@ -31,10 +32,10 @@ def test_actor_is_not_notified_of_own_action(world):
     assert not OutboxMessage.objects.filter(recipient_user=supervisor).exists()
 
 
-def test_rolled_back_action_leaves_no_message(world):
+def test_refused_action_leaves_no_message(world):
     esc = world.escalation(owner=world.users["agent"])
     before = OutboxMessage.objects.count()
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         actions.escalate(esc, actor=world.actor("supervisor"), now=world.now, reason="x", trigger="bogus")
     assert OutboxMessage.objects.count() == before
 
