@@ -215,11 +215,6 @@ def _register(path: str, schema, summary: str, fn):
                 operation_id=f"escalation_{endpoint.__name__}")(endpoint)
 
 
-def _no_version(kw):
-    kw.pop("expected_version", None)
-    return kw
-
-
 _register("acknowledge", Versioned, "Acknowledge", lambda r, e, b, kw: actions.acknowledge(e, **kw))
 _register("start", Versioned, "Start work", lambda r, e, b, kw: actions.start_progress(e, **kw))
 _register("assign", AssignIn, "Assign an owner",
@@ -247,13 +242,13 @@ _register("reopen", ReasonIn, "Reopen", lambda r, e, b, kw: actions.reopen(e, re
 _register("cancel", ReasonIn, "Cancel", lambda r, e, b, kw: actions.cancel(e, reason=b.reason, **kw))
 _register("links", LinkIn, "Link to another escalation",
           lambda r, e, b, kw: actions.link(e, queries.get_escalation(r.actor, b.target), kind=b.kind,
-                                           **_no_version(kw)))
+                                           **kw))
 _register("unlink", LinkIn, "Remove a link",
           lambda r, e, b, kw: actions.unlink(e, queries.get_escalation(r.actor, b.target), kind=b.kind,
-                                             **_no_version(kw)))
+                                             **kw))
 _register("merge", MergeIn, "Merge this duplicate into another escalation",
           lambda r, e, b, kw: actions.merge(e, queries.get_escalation(r.actor, b.into), reason=b.reason,
-                                            **_no_version(kw)) and e)
+                                            **kw) and e)
 _register("watch", WatchIn, "Watch",
           lambda r, e, b, kw: actions.watch(e, _user(r.actor, b.user, "user") if b.user else r.actor.user, **kw))
 _register("unwatch", WatchIn, "Stop watching",

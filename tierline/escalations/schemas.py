@@ -9,7 +9,14 @@ from ninja import Schema
 from pydantic import AwareDatetime, ConfigDict, Field
 
 from tierline.escalations.choices import (
-    Channel, EscalationType, LinkKind, Priority, ResolutionCode, RootCauseCategory, Status, Trigger,
+    Channel,
+    EscalationType,
+    LinkKind,
+    Priority,
+    ResolutionCode,
+    RootCauseCategory,
+    Status,
+    Trigger,
 )
 
 Text200 = Field(min_length=1, max_length=200)
@@ -81,12 +88,12 @@ class ReasonIn(Versioned):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class LinkIn(Strict):
+class LinkIn(Versioned):
     target: str = Field(min_length=1, max_length=32, description="reference of the other escalation")
     kind: LinkKind
 
 
-class MergeIn(Strict):
+class MergeIn(Versioned):
     into: str = Field(min_length=1, max_length=32, description="reference of the surviving escalation")
     reason: str = Field(default="", max_length=2000)
 

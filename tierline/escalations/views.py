@@ -1,10 +1,501 @@
+"""The web UI: escalation lists, the create form, the detail page and its action forms.
+
+Views only read through `queries` and write through `actions`; they translate DomainErrors
+into messages on the page. The detail page is one htmx container: every action form posts to
+`escalation_action`, which answers an htmx request with the re-rendered container and a plain
+form post with a redirect (success) or the full page (refusal), so it works without JS too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tierline.accounts.models import User
+from tierline.accounts.permissions import Perm, role_allows
+from tierline.audit.event_types import EventType
+from tierline.core.actors import Actor
+from tierline.core.errors import DomainError, InvalidInput, NotFound, StaleVersion
+from tierline.escalations import actions, forms, queries, states
+from tierline.escalations.choices import (
+    Channel,
+    EscalationType,
+    LinkKind,
+    Priority,
+    ResolutionCode,
+    RootCauseCategory,
+    Status,
+    Trigger,
+)
+from tierline.escalations.models import OPEN_STATUSES
+from tierline.tenancy import scoping
+from tierline.tenancy.models import Team, TeamMember, Tenant
+
+PAGE_SIZE = 50
 
 
-@login_required
+# -- shared helpers --------------------------------------------------------------------------
+def _user_zone(user):
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def ui_view(view):
+    """Login required, and times shown in the user's own zone (desks span time zones)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with timezone.override(_user_zone(request.user)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _actor(request) -> Actor:
+    return Actor.for_user(request.user)
+
+
+def _tenants(user, perm: Perm = Perm.VIEW) -> list[Tenant]:
+    ids = [tid for tid, role in scoping.roles_of(user).items() if role_allows(role, perm)]
+    return list(Tenant.objects.filter(pk__in=ids).order_by("code"))
+
+
+def _get(request, reference: str):
+    try:
+        return queries.get_escalation(_actor(request), reference)
+    except NotFound:
+        raise Http404("no such escalation")
+
+
+def _partial(request) -> bool:
+    # A history restore after a cache miss needs the whole page, not the fragment.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def ago(value, now) -> str:
+    if value is None:
+        return ""
+    seconds = (now - value).total_seconds()
+    if seconds < 0 or seconds >= 7 * 86400:
+        return timezone.localtime(value).strftime("%d %b %Y")
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} d ago"
+
+
+def _label(choices, value) -> str:
+    try:
+        return choices(value).label
+    except ValueError:
+        return str(value)
+
+
+# -- list ------------------------------------------------------------------------------------
+def _keyset_page(qs, cursor: str | None):
+    """queries.page() for a queryset it cannot express (several teams at once); same cursors."""
+    qs = qs.select_related(*queries.LIST_RELATED).order_by("-id")
+    if cursor:
+        qs = qs.filter(id__lt=queries.decode_cursor(cursor))
+    rows = list(qs[: PAGE_SIZE + 1])
+    next_cursor = queries.encode_cursor(rows[PAGE_SIZE - 1].pk) if len(rows) > PAGE_SIZE else None
+    return rows[:PAGE_SIZE], next_cursor
+
+
+def _list_filters(data: dict, view: str, user) -> queries.ListFilters:
+    status = data.get("status") or ""
+    return queries.ListFilters(
+        status=None if status == "all" else [status or "open"],
+        priority=data.get("priority") or None, type=data.get("type") or None, level=data.get("level"),
+        team=data["team"].pk if data.get("team") else None, tenant=data.get("tenant") or None,
+        q=(data.get("q") or "").strip() or None, owner=user.pk if view == "mine" else None,
+    )
+
+
+@ui_view
 def home(request):
     return redirect("escalations:list")
 
 
-escalation_list = escalation_create = escalation_detail = escalation_action = home
+@ui_view
+def escalation_list(request):
+    actor, user = _actor(request), request.user
+    tenants = _tenants(user)
+    form = forms.FilterForm(request.GET, tenants=tenants)
+    form.is_valid()  # invalid filters are shown as errors and ignored; the valid ones apply
+    data = form.cleaned_data
+    view = data.get("view") or "mine"
+    f = _list_filters(data, view, user)
+    my_team_ids = list(TeamMember.objects.filter(user=user).values_list("team_id", flat=True))
+
+    cursor, error = request.GET.get("cursor") or None, None
+    if cursor:
+        try:
+            queries.decode_cursor(cursor)
+        except InvalidInput:
+            cursor, error = None, "That page link is not valid any more; showing the first page."
+    if view == "team":
+        rows, next_cursor = _keyset_page(queries.filtered(actor, f).filter(team_id__in=my_team_ids), cursor)
+    else:
+        rows, next_cursor = queries.page(actor, f, cursor=cursor, limit=PAGE_SIZE)
+    now = timezone.now()
+    for row in rows:
+        row.created_ago, row.updated_ago = ago(row.created_at, now), ago(row.updated_at, now)
+
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    first_qs, next_qs = params.urlencode(), None
+    if next_cursor:
+        params["cursor"] = next_cursor
+        next_qs = params.urlencode()
+    open_qs = queries.filtered(actor, queries.ListFilters(status=["open"]))
+    counts = {"mine": open_qs.filter(owner=user).count(), "team": open_qs.filter(team_id__in=my_team_ids).count(),
+              "open": open_qs.count()}
+    # Tabs start unfiltered: htmx swaps only the results, so links built from this request's
+    # filters would go stale as soon as a filter changes.
+    tabs = [{"code": code, "label": label, "count": counts[code], "active": code == view,
+             "url": f"{reverse('escalations:list')}?view={code}"} for code, label in forms.VIEWS]
+    ctx = {
+        "form": form, "rows": rows, "view": view, "tabs": tabs, "next_qs": next_qs, "first_qs": first_qs,
+        "error": error, "paged": bool(cursor), "multi_tenant": len(tenants) > 1, "has_teams": bool(my_team_ids),
+        "view_label": dict(forms.VIEWS)[view],
+    }
+    template = "escalations/_results.html" if _partial(request) else "escalations/list.html"
+    return render(request, template, ctx)
+
+
+# -- create ----------------------------------------------------------------------------------
+@ui_view
+def escalation_create(request):
+    tenants = _tenants(request.user, Perm.CREATE)
+    if not tenants:
+        return render(request, "escalations/message.html", {
+            "title": "Not allowed", "message": "Your role does not allow creating escalations."}, status=403)
+    error = None
+    if request.method == "POST":
+        form = forms.CreateForm(request.POST, tenants=tenants)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                esc = actions.create_escalation(
+                    actor=_actor(request), now=timezone.now(), tenant=d["tenant"], title=d["title"],
+                    description=d["description"], type=d["type"], priority=d["priority"], channel=d["channel"],
+                    trigger=d["trigger"], team=d["team"], customer=d["customer"], external_id=d["external_id"],
+                    tags=forms.split_tags(d["tags"]),
+                )
+            except DomainError as err:
+                forms.apply_domain_error(form, err)
+                error = err.message
+            else:
+                messages.success(request, f"{esc.reference} created.")
+                return redirect("escalations:detail", reference=esc.reference)
+        else:
+            error = "Please correct the fields marked below."
+    else:
+        form = forms.CreateForm(initial=request.GET.dict(), tenants=tenants)
+    return render(request, "escalations/create.html", {"form": form, "error": error})
+
+
+# -- the actions a person can take on one escalation -----------------------------------------
+@dataclass(frozen=True)
+class Act:
+    label: str
+    perm: Perm
+    form: type
+    run: Callable  # (request, esc, cleaned_data, kw) -> None; kw = actor, now, expected_version
+    when: Callable  # (esc, moves, watching) -> bool: offered in this state
+    done: str
+    kind: str = "panel"  # "button": one click; "panel": a form in the sidebar; "compose": under the timeline
+    danger: bool = False
+    button: str = ""  # the submit button's text, when it should differ from the label
+
+
+def _target(request, reference: str, field: str):
+    try:
+        return queries.get_escalation(_actor(request), reference.strip().upper())
+    except NotFound:
+        raise NotFound(f"there is no escalation {reference} in your clients", fields={field: "not found"})
+
+
+def _open(esc, moves, watching):
+    return states.is_open(esc.status)
+
+
+def _move(name):
+    return lambda esc, moves, watching: name in moves
+
+
+ACTIONS: dict[str, Act] = {
+    "acknowledge": Act("Acknowledge", Perm.WORK, forms.ActionForm, lambda r, e, d, kw: actions.acknowledge(e, **kw),
+                       _move("acknowledge"), "Acknowledged.", kind="button"),
+    "start": Act("Start work", Perm.WORK, forms.ActionForm, lambda r, e, d, kw: actions.start_progress(e, **kw),
+                 _move("start_progress"), "Work started.", kind="button"),
+    "resume": Act("Resume", Perm.WORK, forms.ActionForm, lambda r, e, d, kw: actions.resume(e, **kw),
+                  _move("resume"), "Resumed.", kind="button"),
+    "close": Act("Close", Perm.RESOLVE, forms.ActionForm, lambda r, e, d, kw: actions.close(e, **kw),
+                 _move("close"), "Closed.", kind="button"),
+    "watch": Act("Watch", Perm.WORK, forms.ActionForm, lambda r, e, d, kw: actions.watch(e, r.user, **kw),
+                 lambda e, m, watching: not watching, "You are watching this escalation.", kind="button"),
+    "unwatch": Act("Stop watching", Perm.WORK, forms.ActionForm,
+                   lambda r, e, d, kw: actions.unwatch(e, r.user, **kw),
+                   lambda e, m, watching: watching, "You stopped watching.", kind="button"),
+    "unassign": Act("Unassign", Perm.ASSIGN, forms.ActionForm, lambda r, e, d, kw: actions.unassign(e, **kw),
+                    lambda e, m, w: states.is_open(e.status) and e.owner_id is not None, "Owner cleared.",
+                    kind="button"),
+    "note": Act("Internal note", Perm.WORK, forms.BodyForm,
+                lambda r, e, d, kw: actions.add_internal_note(e, d["body"], **kw),
+                lambda e, m, w: True, "Note added.", kind="compose", button="Add note"),
+    "reply": Act("Public reply", Perm.WORK, forms.BodyForm,
+                 lambda r, e, d, kw: actions.add_public_reply(e, d["body"], **kw),
+                 lambda e, m, w: e.status not in states.TERMINAL, "Reply recorded.", kind="compose",
+                 button="Send reply"),
+    "escalate": Act("Escalate", Perm.ESCALATE, forms.EscalateForm,
+                    lambda r, e, d, kw: actions.escalate(e, reason=d["reason"], trigger=d["trigger"],
+                                                         team=d["team"], **kw),
+                    _open, "Escalated."),
+    "assign": Act("Assign", Perm.ASSIGN, forms.AssignForm,
+                  lambda r, e, d, kw: actions.assign(e, d["owner"], **kw), _open, "Owner assigned."),
+    "priority": Act("Change priority", Perm.CHANGE_PRIORITY, forms.PriorityForm,
+                    lambda r, e, d, kw: actions.change_priority(e, d["priority"], reason=d["reason"], **kw),
+                    _open, "Priority changed."),
+    "pending": Act("Set pending", Perm.WORK, forms.PendingForm,
+                   lambda r, e, d, kw: actions.set_pending(e, waiting_on=d["waiting_on"], reason=d["reason"], **kw),
+                   lambda e, m, w: "pend_customer" in m or "pend_third_party" in m, "Now pending."),
+    "resolve": Act("Resolve", Perm.RESOLVE, forms.ResolveForm,
+                   lambda r, e, d, kw: actions.resolve(
+                       e, summary=d["summary"], resolution_code=d["resolution_code"],
+                       root_cause_category=d["root_cause_category"], compensation_amount=d["compensation_amount"],
+                       compensation_currency=d["compensation_currency"], **kw),
+                   _move("resolve"), "Resolved."),
+    "de-escalate": Act("De-escalate", Perm.ESCALATE, forms.DeEscalateForm,
+                       lambda r, e, d, kw: actions.de_escalate(e, reason=d["reason"], team=d["team"], **kw),
+                       lambda e, m, w: states.is_open(e.status) and e.level > 1, "De-escalated."),
+    "reopen": Act("Reopen", Perm.RESOLVE, forms.ReasonForm,
+                  lambda r, e, d, kw: actions.reopen(e, reason=d["reason"], **kw), _move("reopen"), "Reopened."),
+    "tags": Act("Tags", Perm.WORK, forms.TagsForm,
+                lambda r, e, d, kw: actions.set_tags(e, add=forms.split_tags(d["add"]),
+                                                     remove=forms.split_tags(d["remove"]), **kw),
+                lambda e, m, w: True, "Tags updated.", button="Add tags"),
+    "link": Act("Link", Perm.WORK, forms.LinkForm,
+                lambda r, e, d, kw: actions.link(e, _target(r, d["target"], "target"), kind=d["kind"], **kw),
+                lambda e, m, w: True, "Linked."),
+    "merge": Act("Merge as duplicate", Perm.RESOLVE, forms.MergeForm,
+                 lambda r, e, d, kw: actions.merge(e, _target(r, d["into"], "into"), reason=d["reason"], **kw),
+                 lambda e, m, w: states.is_open(e.status) and not e.merged_into_id, "Merged.", danger=True),
+    "cancel": Act("Cancel", Perm.RESOLVE, forms.ReasonForm,
+                  lambda r, e, d, kw: actions.cancel(e, reason=d["reason"], **kw), _move("cancel"), "Cancelled.",
+                  danger=True),
+}
+# The actions name the other escalation `target` whatever the form calls it.
+FIELD_ALIASES = {"merge": {"target": "into"}, "tags": {"tags": "add"}}
+
+
+# -- timeline ----------------------------------------------------------------------------------
+class _Names:
+    """Team and user names for a timeline, fetched in two queries for all events."""
+
+    def __init__(self, esc, events):
+        team_ids, user_ids = set(), set()
+        for ev in events:
+            d, ch = ev.data, ev.data.get("changes") or {}
+            team_ids |= {d.get("from_team"), d.get("to_team"), *ch.get("team", [])}
+            user_ids |= {ev.actor_user_id, d.get("user"), *ch.get("owner", [])}
+        self.teams = {t.pk: t for t in Team.objects.filter(tenant_id=esc.tenant_id, pk__in=team_ids - {None})}
+        self.users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None})}
+
+    def team(self, pk) -> str:
+        team = self.teams.get(pk)
+        return str(team) if team else (f"team #{pk}" if pk else "—")
+
+    def user(self, pk) -> str:
+        user = self.users.get(pk)
+        return str(user) if user else (f"user #{pk}" if pk else "nobody")
+
+
+def _with_reason(text: str, d: dict) -> str:
+    return f"{text} — reason: {d['reason']}" if d.get("reason") else text
+
+
+def _describe(ev, names: _Names) -> tuple[str, str]:
+    """(one-line summary, longer body) for an event, in words a desk agent uses."""
+    code, d = EventType(ev.type).code, ev.data
+    ch = d.get("changes") or {}
+
+    def after(field):
+        return (ch.get(field) or [None, None])[1]
+
+    if code == "created":
+        bits = [names.team(after("team")), _label(Priority, after("priority")), _label(EscalationType, after("type")),
+                f"via {_label(Channel, after('channel'))}"]
+        if after("owner"):
+            bits.append(f"owner {names.user(after('owner'))}")
+        return "Created — " + ", ".join(bits), ""
+    if code in ("escalated", "de_escalated"):
+        verb = "Escalated" if code == "escalated" else "De-escalated"
+        text = f"{verb} from {names.team(d.get('from_team'))} to {names.team(d.get('to_team'))}"
+        if d.get("trigger"):
+            text += f" ({_label(Trigger, d['trigger']).lower()})"
+        return _with_reason(text, d), ""
+    if code == "acknowledged":
+        return ("Acknowledged" + (f" and taken by {names.user(after('owner'))}" if after("owner") else "")), ""
+    if code == "status_changed":
+        before, now = ch.get("status") or [None, None]
+        return _with_reason(f"Status {_label(Status, before)} → {_label(Status, now)}", d), ""
+    if code == "priority_changed":
+        before, now = ch.get("priority") or [None, None]
+        return _with_reason(f"Priority {before} → {now}", d), ""
+    if code == "assigned":
+        before, now = ch.get("owner") or [None, None]
+        return f"Assigned to {names.user(now)}" + (f" (was {names.user(before)})" if before else ""), ""
+    if code == "unassigned":
+        return f"Unassigned (was {names.user((ch.get('owner') or [None])[0])})", ""
+    if code == "internal_note":
+        return "Internal note", d.get("body", "")
+    if code == "public_reply":
+        return "Public reply to the customer", d.get("body", "")
+    if code == "customer_contacted":
+        return f"Customer contacted via {d.get('channel', '?')}" + (f" ({d['template']})" if d.get("template") else ""), ""
+    if code == "resolved":
+        text = f"Resolved — {_label(ResolutionCode, after('resolution_code'))}"
+        if after("root_cause_category"):
+            text += f"; root cause: {_label(RootCauseCategory, after('root_cause_category'))}"
+        if after("compensation_amount"):
+            text += f"; compensation {after('compensation_amount')} {after('compensation_currency')}"
+        return text, after("resolution_summary") or ""
+    if code in ("closed", "reopened", "cancelled"):
+        return _with_reason(code.capitalize(), d), ""
+    if code in ("linked", "unlinked"):
+        kind = _label(LinkKind, d.get("kind")).lower()
+        verb = "Linked" if code == "linked" else "Unlinked"
+        if d.get("direction") == "in":
+            return f"{verb}: {d.get('target_reference')} is {kind} this escalation", ""
+        return f"{verb}: this escalation is {kind} {d.get('target_reference')}", ""
+    if code == "merged":
+        return _with_reason(f"Duplicate {d.get('duplicate_reference')} merged into this escalation", d), ""
+    if code == "merged_into":
+        return _with_reason(f"Merged into {d.get('survivor_reference')} as a duplicate", d), ""
+    if code in ("watcher_added", "watcher_removed"):
+        verb = "started" if code == "watcher_added" else "stopped"
+        return f"{names.user(d.get('user'))} {verb} watching", ""
+    if code == "tags_changed":
+        before, now = (set(x or []) for x in (ch.get("tags") or [[], []]))
+        parts = [f"+{t}" for t in sorted(now - before)] + [f"−{t}" for t in sorted(before - now)]
+        return "Tags " + " ".join(parts), ""
+    if code == "details_changed":
+        return "Details changed: " + ", ".join(sorted(ch)), ""
+    if code == "attachment_added":
+        return f"Attachment {d.get('filename')} ({d.get('size', 0):,} bytes)", ""
+    if code == "csat_received":
+        return f"Customer satisfaction {d.get('score', after('csat_score'))}/5", d.get("comment", "")
+    if code in ("sla_warning", "sla_breach"):
+        what = "SLA warning" if code == "sla_warning" else "SLA breached"
+        clock = d.get("clock") or d.get("metric") or ""
+        return f"{what}{': ' + clock.replace('_', ' ') if clock else ''}", ""
+    return code.replace("_", " ").capitalize(), ""
+
+
+def timeline(esc, events) -> list[dict]:
+    names, now, entries = _Names(esc, events), timezone.now(), []
+    for ev in events:
+        text, body = _describe(ev, names)
+        status = (ev.data.get("changes") or {}).get("status")
+        actor = names.user(ev.actor_user_id) if ev.actor_kind == "user" and ev.actor_user_id else ev.actor_label
+        entries.append({
+            "seq": ev.seq, "code": EventType(ev.type).code, "at": ev.occurred_at, "ago": ago(ev.occurred_at, now),
+            "actor": actor, "actor_label": ev.actor_label, "actor_kind": ev.actor_kind, "text": text, "body": body,
+            # status_changed says it in its text; created has no "before" worth showing
+            "status": ([_label(Status, s) if s else "" for s in status]
+                       if status and ev.type not in (EventType.STATUS_CHANGED, EventType.CREATED) else None),
+        })
+    return entries
+
+
+# -- detail ----------------------------------------------------------------------------------
+def _detail_context(request, esc, *, failed=None):
+    events, links_out, links_in, attachments, watchers = queries.load_detail(esc)
+    role = scoping.roles_of(request.user).get(esc.tenant_id)
+    moves = states.allowed_moves(esc.status)
+    watching = any(w.user_id == request.user.pk for w in watchers)
+    offered = []
+    for name, act in ACTIONS.items():
+        if not (role and role_allows(role, act.perm) and act.when(esc, moves, watching)):
+            continue
+        if failed and failed[0] == name:
+            form = failed[1]
+        else:
+            form = act.form(esc=esc, action=name)
+        offered.append({"name": name, "act": act, "form": form, "open": bool(failed and failed[0] == name),
+                        "url": reverse("escalations:action", args=[esc.reference, name])})
+    links = ([{"kind": _label(LinkKind, ln.kind), "other": ln.target} for ln in links_out]
+             + [{"kind": f"{_label(LinkKind, ln.kind)} (from)", "other": ln.source} for ln in links_in])
+    return {
+        "esc": esc, "timeline": timeline(esc, events), "links": links, "attachments": attachments,
+        "watchers": [w.user for w in watchers], "role": role, "read_only": not role_allows(role or "", Perm.WORK),
+        "buttons": [a for a in offered if a["act"].kind == "button"],
+        "compose": [a for a in offered if a["act"].kind == "compose"],
+        "panels": [a for a in offered if a["act"].kind == "panel"],
+        "tag_form": next((a for a in offered if a["name"] == "tags"), None),
+        "resolved": bool(esc.resolved_at or esc.resolution_summary),
+        "resolution_label": _label(ResolutionCode, esc.resolution_code) if esc.resolution_code else "",
+        "root_cause_label": _label(RootCauseCategory, esc.root_cause_category) if esc.root_cause_category else "",
+        "is_open": esc.status in OPEN_STATUSES, "terminal": esc.status in states.TERMINAL,
+        "created_ago": ago(esc.created_at, timezone.now()), "updated_ago": ago(esc.updated_at, timezone.now()),
+    }
+
+
+def _render_detail(request, esc, *, status=200, **extra):
+    ctx = _detail_context(request, esc, failed=extra.pop("failed", None))
+    ctx.update(extra, partial=_partial(request))
+    template = "escalations/_detail.html" if ctx["partial"] else "escalations/detail.html"
+    return render(request, template, ctx, status=status)
+
+
+@ui_view
+def escalation_detail(request, reference):
+    return _render_detail(request, _get(request, reference))
+
+
+@ui_view
+@require_POST
+def escalation_action(request, reference, action):
+    act = ACTIONS.get(action)
+    if act is None:
+        raise Http404("no such action")
+    esc = _get(request, reference)
+    actor = _actor(request)
+    form = act.form(request.POST, esc=esc, action=action)
+    try:
+        scoping.check(actor, act.perm, esc.tenant_id)
+        if not form.is_valid():
+            if "version" in form.errors:
+                raise InvalidInput("This form is missing the version you loaded; reload the page and try again.")
+            raise InvalidInput("Please correct the fields marked below.")
+        kw = {"actor": actor, "now": timezone.now(), "expected_version": form.cleaned_data["version"]}
+        act.run(request, esc, form.cleaned_data, kw)
+    except DomainError as err:
+        forms.apply_domain_error(form, err, FIELD_ALIASES.get(action))
+        stale = isinstance(err, StaleVersion)
+        # Stale: the fresh state is what the person must look at, so their old form is dropped.
+        return _render_detail(request, _get(request, reference), status=err.http_status, error=err.message,
+                              stale=stale, failed=None if stale else (action, form))
+    if not _partial(request):
+        messages.success(request, f"{esc.reference}: {act.done}")
+        return redirect("escalations:detail", reference=esc.reference)
+    return _render_detail(request, _get(request, reference), notice=act.done)

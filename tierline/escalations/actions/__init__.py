@@ -8,7 +8,14 @@ outbox rows, and writes nothing at all when the call would change nothing.
 from tierline.escalations.actions.communication import add_attachment, add_internal_note, add_public_reply
 from tierline.escalations.actions.create import create_escalation, next_reference
 from tierline.escalations.actions.lifecycle import (
-    acknowledge, cancel, close, reopen, resolve, resume, set_pending, start_progress,
+    acknowledge,
+    cancel,
+    close,
+    reopen,
+    resolve,
+    resume,
+    set_pending,
+    start_progress,
 )
 from tierline.escalations.actions.relations import link, merge, unlink
 from tierline.escalations.actions.routing import assign, change_priority, de_escalate, escalate, unassign

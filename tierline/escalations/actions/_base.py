@@ -132,6 +132,16 @@ class Op:
         enqueue_for_events(self.esc, self.written_events, self.actor)
 
 
+def check_version(esc: Escalation, expected_version: int | None) -> None:
+    """Optimistic concurrency, checked under the row lock."""
+    if expected_version is not None and esc.version != expected_version:
+        raise StaleVersion(
+            f"{esc.reference} has changed since you loaded it (your version {expected_version}, "
+            f"current {esc.version}); reload and try again",
+            fields={"version": f"current version is {esc.version}"},
+        )
+
+
 @contextlib.contextmanager
 def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
            expected_version: int | None = None):
@@ -143,12 +153,7 @@ def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
     with write_path(name), transaction.atomic():
         esc = Escalation.objects.select_for_update().select_related("team", "tenant").get(pk=pk)
         scoping.check(actor, perm, esc.tenant_id)
-        if expected_version is not None and esc.version != expected_version:
-            raise StaleVersion(
-                f"{esc.reference} has changed since you loaded it (your version {expected_version}, "
-                f"current {esc.version}); reload and try again",
-                fields={"version": f"current version is {esc.version}"},
-            )
+        check_version(esc, expected_version)
         op = Op(esc, actor, now)
         yield op
         op.finish()

@@ -9,14 +9,16 @@ from tierline.audit.event_types import EventType
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
 from tierline.core.writepath import write_path
 from tierline.escalations import states
-from tierline.escalations.actions._base import Op, choice, require_aware, text
+from tierline.escalations.actions._base import Op, check_version, choice, require_aware, text
 from tierline.escalations.choices import LinkKind
 from tierline.escalations.models import Escalation, Link
 from tierline.tenancy import scoping
 
 
-def _lock_pair(a, b, actor, perm):
-    """Lock both rows in id order (no deadlock between two opposite merges)."""
+def _lock_pair(a, b, actor, perm, expected_version=None):
+    """Lock both rows in id order (no deadlock between two opposite merges).
+
+    `expected_version` is checked against the first escalation, the one the caller acted on."""
     ids = sorted({a.pk if isinstance(a, Escalation) else a, b.pk if isinstance(b, Escalation) else b})
     if len(ids) < 2:
         raise InvalidInput("an escalation cannot be linked or merged with itself", fields={"target": "same escalation"})
@@ -26,6 +28,7 @@ def _lock_pair(a, b, actor, perm):
     scoping.check(actor, perm, first.tenant_id)
     if second is None or second.tenant_id != first.tenant_id:
         raise NotFound("target escalation not found", fields={"target": "not found"})
+    check_version(first, expected_version)
     return first, second
 
 
@@ -34,11 +37,11 @@ def _finish_pair(ops: list[Op]) -> None:
         op.finish()
 
 
-def link(escalation, other, *, kind: str, actor, now):
+def link(escalation, other, *, kind: str, actor, now, expected_version=None):
     choice(kind, LinkKind, "kind")
     require_aware(now)
     with write_path("link"), transaction.atomic():
-        src, dst = _lock_pair(escalation, other, actor, Perm.WORK)
+        src, dst = _lock_pair(escalation, other, actor, Perm.WORK, expected_version)
         if Link.objects.filter(source=src, target=dst, kind=kind).exists():
             return src
         Link.objects.create(tenant_id=src.tenant_id, source=src, target=dst, kind=kind, created_at=now)
@@ -49,11 +52,11 @@ def link(escalation, other, *, kind: str, actor, now):
         return src
 
 
-def unlink(escalation, other, *, kind: str, actor, now):
+def unlink(escalation, other, *, kind: str, actor, now, expected_version=None):
     choice(kind, LinkKind, "kind")
     require_aware(now)
     with write_path("unlink"), transaction.atomic():
-        src, dst = _lock_pair(escalation, other, actor, Perm.WORK)
+        src, dst = _lock_pair(escalation, other, actor, Perm.WORK, expected_version)
         deleted, _ = Link.objects.filter(source=src, target=dst, kind=kind).delete()
         if not deleted:
             return src
@@ -64,12 +67,12 @@ def unlink(escalation, other, *, kind: str, actor, now):
         return src
 
 
-def merge(duplicate, survivor, *, actor, now, reason: str = ""):
+def merge(duplicate, survivor, *, actor, now, reason: str = "", expected_version=None):
     """Close `duplicate` in favour of `survivor`; both logs say so and a duplicate_of link stays."""
     reason = text(reason, "reason", required=False, max_length=2000)
     require_aware(now)
     with write_path("merge"), transaction.atomic():
-        dup, keep = _lock_pair(duplicate, survivor, actor, Perm.RESOLVE)
+        dup, keep = _lock_pair(duplicate, survivor, actor, Perm.RESOLVE, expected_version)
         if not states.is_open(dup.status):
             raise IllegalTransition(f"{dup.reference} is {dup.status}: only open escalations can be merged",
                                     code="not_open")
