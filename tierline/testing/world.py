@@ -10,7 +10,12 @@ from tierline.core.actors import Actor
 from tierline.escalations import actions
 from tierline.tenancy.choices import Role
 from tierline.testing.factories import (
-    CustomerFactory, MembershipFactory, TeamFactory, TeamMemberFactory, TenantFactory, UserFactory,
+    CustomerFactory,
+    MembershipFactory,
+    TeamFactory,
+    TeamMemberFactory,
+    TenantFactory,
+    UserFactory,
 )
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
