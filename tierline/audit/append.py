@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tierline.audit.chain import GENESIS, event_hash
 from tierline.audit.event_types import EventType
@@ -15,21 +15,36 @@ def ensure_chain(tenant) -> None:
     ChainHead.objects.get_or_create(tenant=tenant, defaults={"seq": 0, "hash": GENESIS})
 
 
+def _advance_head(tenant_id: int, count: int) -> tuple[int, str] | None:
+    """Reserve `count` sequence numbers; returns (first seq - 1, previous hash) with the row locked.
+
+    One UPDATE … RETURNING both locks the head (until commit) and reads it, so appends from
+    concurrent transactions queue up on this row and never interleave.
+    """
+    table = ChainHead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET seq = seq + %s WHERE tenant_id = %s RETURNING seq, hash", [count, tenant_id]
+        )
+        row = cursor.fetchone()
+    return (row[0] - count, row[1]) if row else None
+
+
 def append_events(escalation, actor: Actor, now, entries: list[tuple[EventType, dict]]) -> list[Event]:
     """Append events for one escalation, in order, to its tenant's chain.
 
-    The chain head row is locked until the surrounding transaction commits, which serialises
+    The chain head row stays locked until the surrounding transaction commits, which serialises
     appends per tenant; actions call this last so the lock is held as briefly as possible.
     """
     if actor is None:
         raise ValueError("an event needs an actor")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events are appended inside the action's transaction")
-    head = ChainHead.objects.select_for_update().filter(tenant_id=escalation.tenant_id).first()
+    head = _advance_head(escalation.tenant_id, len(entries))
     if head is None:
         ensure_chain(escalation.tenant)
-        head = ChainHead.objects.select_for_update().get(tenant_id=escalation.tenant_id)
-    seq, prev = head.seq, head.hash
+        head = _advance_head(escalation.tenant_id, len(entries))
+    seq, prev = head
     events = []
     for event_type, data in entries:
         seq += 1
@@ -50,8 +65,8 @@ def append_events(escalation, actor: Actor, now, entries: list[tuple[EventType, 
         event.hash = event_hash(prev, event.chain_payload())
         prev = event.hash
         events.append(event)
-    # One INSERT per event keeps Event.save's guards in force.
-    for event in events:
-        event.save(force_insert=True)
-    ChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
+    Event.objects.bulk_create(events)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {ChainHead._meta.db_table} SET hash = %s WHERE tenant_id = %s",
+                       [prev, escalation.tenant_id])
     return events

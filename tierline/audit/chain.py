@@ -23,12 +23,17 @@ def event_hash(prev_hash: str, payload: Mapping[str, Any]) -> str:
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
-    kind: str  # "modified" | "gap" | "reordered" | "broken_link"
+    kind: str  # "modified" | "gap" | "reordered" | "broken_link" | "truncated"
     detail: str
 
 
-def verify(rows: Iterable[tuple[int, str, str, Mapping[str, Any]]]) -> ChainProblem | None:
-    """Check rows of (seq, prev_hash, hash, payload) in seq order; return the first problem."""
+def verify(rows: Iterable[tuple[int, str, str, Mapping[str, Any]]],
+           head: tuple[int, str] | None = None) -> ChainProblem | None:
+    """Check rows of (seq, prev_hash, hash, payload) in seq order; return the first problem.
+
+    `head` is the stored (seq, hash) of the chain's end: without it, deleting the newest events
+    would leave a shorter chain that still verifies.
+    """
     expected_prev = GENESIS
     expected_seq = 1
     for seq, prev_hash, stored_hash, payload in rows:
@@ -41,4 +46,6 @@ def verify(rows: Iterable[tuple[int, str, str, Mapping[str, Any]]]) -> ChainProb
             return ChainProblem(seq, "modified", "content does not match its hash")
         expected_prev = stored_hash
         expected_seq += 1
+    if head is not None and (expected_seq - 1, expected_prev) != (head[0], head[1] if head[0] else GENESIS):
+        return ChainProblem(head[0], "truncated", f"the chain ends at {expected_seq - 1} but its head says {head[0]}")
     return None

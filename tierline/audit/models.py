@@ -28,6 +28,10 @@ class AppendOnlyQuerySet(models.QuerySet):
     def bulk_update(self, *args, **kwargs):
         raise WritePathViolation("events are append-only: bulk_update() is refused")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        require_write_path("Event")
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class ChainHead(models.Model):
     """The last sequence number and hash of a tenant's chain; locked to append."""
@@ -68,6 +72,7 @@ class Event(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["tenant", "seq"], name="event_seq_unique_per_tenant")]
         indexes = [models.Index(fields=["escalation", "seq"], name="event_by_escalation")]
         ordering = ["seq"]
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.type_code}"
@@ -90,7 +95,7 @@ class Event(TenantOwned):
         raise WritePathViolation("events are append-only: an event cannot be deleted")
 
     def chain_payload(self) -> dict:
-        """What the hash covers. Keep in sync with audit.append.build_payload."""
+        """What the hash covers: every column but the hashes themselves."""
         return {
             "tenant": self.tenant_id,
             "seq": self.seq,

@@ -41,6 +41,8 @@ class WritePathModel(TenantOwned):
 
     class Meta:
         abstract = True
+        # Related managers (esc.tag_rows.add(), …) write through the base manager: guard it too.
+        base_manager_name = "objects"
 
     def save(self, *args, **kwargs):
         require_write_path(type(self).__name__)
@@ -97,7 +99,7 @@ class Escalation(WritePathModel):
     # Optimistic concurrency: bumped by every action; API callers send it back as If-Match.
     version = models.PositiveIntegerField(default=1)
 
-    class Meta:
+    class Meta(WritePathModel.Meta):
         indexes = [
             models.Index(fields=["tenant", "status", "-id"], name="esc_tenant_status"),
             models.Index(fields=["tenant", "team", "status"], name="esc_tenant_team"),
@@ -123,7 +125,7 @@ class EscalationTag(WritePathModel):
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="tag_rows")
     name = models.CharField(max_length=50)
 
-    class Meta:
+    class Meta(WritePathModel.Meta):
         constraints = [models.UniqueConstraint(fields=["escalation", "name"], name="tag_once")]
         indexes = [models.Index(fields=["tenant", "name"], name="tag_by_name")]
 
@@ -133,9 +135,10 @@ class EscalationTag(WritePathModel):
 
 class Watcher(WritePathModel):
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="watcher_rows")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watching")
+    # PROTECT: deleting a user must not silently drop audited watcher rows; deactivate users instead.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="watching")
 
-    class Meta:
+    class Meta(WritePathModel.Meta):
         constraints = [models.UniqueConstraint(fields=["escalation", "user"], name="watch_once")]
 
     def __str__(self) -> str:
@@ -148,7 +151,7 @@ class Link(WritePathModel):
     kind = models.CharField(max_length=16, choices=LinkKind.choices)
     created_at = models.DateTimeField()
 
-    class Meta:
+    class Meta(WritePathModel.Meta):
         constraints = [
             models.UniqueConstraint(fields=["source", "target", "kind"], name="link_once"),
             models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="link_not_self"),

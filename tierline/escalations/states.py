@@ -47,7 +47,7 @@ MOVES = tuple(TRANSITIONS)
 
 class IllegalMove(Exception):
     def __init__(self, move: str, status: str):
-        allowed = sorted(s.value for s in TRANSITIONS.get(move, {}))
+        allowed = sorted(s.value.replace("_", " ") for s in TRANSITIONS.get(move, {}))
         super().__init__(
             f"cannot {move.replace('_', ' ')} an escalation that is {status.replace('_', ' ')}"
             + (f" (allowed from: {', '.join(allowed)})" if allowed else "")

@@ -22,11 +22,10 @@ NOTIFY = {
 }
 
 
-def _recipients(esc, event) -> set[int]:
-    from tierline.escalations.models import Watcher
+def _recipients(esc, event, watchers: set[int]) -> set[int]:
     from tierline.tenancy.models import TeamMember
 
-    users = set(Watcher.objects.filter(escalation_id=esc.pk).values_list("user_id", flat=True))
+    users = set(watchers)
     if esc.owner_id:
         users.add(esc.owner_id)
     if event.type in (EventType.CREATED, EventType.ESCALATED, EventType.DE_ESCALATED) and not esc.owner_id:
@@ -39,16 +38,21 @@ def _recipients(esc, event) -> set[int]:
 
 
 def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
+    from tierline.escalations.models import Watcher
+
     rows = []
+    watchers = None
     for event in events:
         template = NOTIFY.get(EventType(event.type))
         if template is None:
             continue
+        if watchers is None:
+            watchers = set(Watcher.objects.filter(escalation_id=esc.pk).values_list("user_id", flat=True))
         text = template.format(
             ref=esc.reference, title=esc.title[:120], team=esc.team.name if esc.team_id else "-",
             owner=str(esc.owner) if esc.owner_id else "nobody", priority=esc.priority,
         )
-        for user_id in sorted(_recipients(esc, event)):
+        for user_id in sorted(_recipients(esc, event, watchers)):
             if actor.user is not None and actor.user.pk == user_id:
                 continue  # nobody needs telling about their own action
             rows.append(OutboxMessage(

@@ -11,6 +11,9 @@ from tierline.core.actors import Actor
 from tierline.core.errors import NotFound, PermissionDenied
 from tierline.tenancy.models import Membership
 
+# A customer (status page, email) acts on their own escalation only in these ways.
+CUSTOMER_PERMS = frozenset({Perm.VIEW})
+
 
 def roles_of(user) -> dict[int, str]:
     """tenant id -> role, cached on the user object for the request."""
@@ -51,7 +54,9 @@ def check(actor: Actor, perm: Perm, tenant_id: int) -> None:
     if actor.kind == "customer":
         if actor.customer.tenant_id != tenant_id:
             raise NotFound("escalation not found")
-        return  # customer-facing actions check their own narrower rules
+        if perm not in CUSTOMER_PERMS:
+            raise PermissionDenied("customers cannot do this", code="forbidden")
+        return
     role = roles_of(actor.user).get(tenant_id)
     if role is None:
         raise NotFound("not found")

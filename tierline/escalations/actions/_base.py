@@ -19,7 +19,7 @@ from tierline.audit.append import append_events
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
 from tierline.core.canonical import jsonable
-from tierline.core.errors import IllegalTransition, InvalidInput, StaleVersion
+from tierline.core.errors import IllegalTransition, InvalidInput, NotFound, StaleVersion
 from tierline.core.writepath import write_path
 from tierline.escalations import states
 from tierline.escalations.models import Escalation, Watcher
@@ -61,6 +61,7 @@ class Op:
         self._pending: dict[str, list[Any]] = {}
         self._events: list[tuple[EventType, dict]] = []
         self.row_changed = False
+        self._dirty: set[str] = set()
         self.written_events: list = []
 
     # -- changing fields --------------------------------------------------------------------
@@ -78,6 +79,7 @@ class Op:
         if field in self._pending:  # set twice in one action: keep the first "before"
             before = self._pending[field][0]
         self._pending[field] = [before, after]
+        self._dirty.add(field)
         self.row_changed = True
         return True
 
@@ -85,6 +87,7 @@ class Op:
         """Set an untracked bookkeeping column (timestamps, counters)."""
         if getattr(self.esc, field) != value:
             setattr(self.esc, field, value)
+            self._dirty.add(field)
             self.row_changed = True
 
     def note_change(self, field: str, before: Any, after: Any) -> None:
@@ -118,14 +121,17 @@ class Op:
     def has_events(self) -> bool:
         return bool(self._events)
 
-    def finish(self) -> None:
+    def finish(self, *, row_saved: bool = False) -> None:
         if self._pending:
             raise RuntimeError(f"changes with no event: {sorted(self._pending)}")
         if not self._events:
             return
-        self.esc.version += 1
-        self.esc.updated_at = self.now
-        self.esc.save()
+        if not row_saved:
+            self.esc.version += 1
+            self.esc.updated_at = self.now
+            # Only the columns this action touched: a concurrent writer's other columns stay intact
+            # even on a backend without row locks, and the UPDATE is smaller.
+            self.esc.save(update_fields=sorted(self._dirty | {"version", "updated_at"}))
         self.written_events = append_events(self.esc, self.actor, self.now, self._events)
         from tierline.notifications.outbox import enqueue_for_events
 
@@ -151,7 +157,10 @@ def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
     require_aware(now)
     pk = escalation.pk if isinstance(escalation, Escalation) else escalation
     with write_path(name), transaction.atomic():
-        esc = Escalation.objects.select_for_update().select_related("team", "tenant").get(pk=pk)
+        esc = (Escalation.objects.select_for_update(of=("self",)).select_related("team", "tenant", "owner")
+               .filter(pk=pk).first())
+        if esc is None:
+            raise NotFound("escalation not found")
         scoping.check(actor, perm, esc.tenant_id)
         check_version(esc, expected_version)
         op = Op(esc, actor, now)

@@ -19,7 +19,7 @@ from tierline.escalations.choices import Channel, EscalationType, Priority, Stat
 from tierline.escalations.models import Escalation, EscalationTag, ReferenceCounter
 from tierline.tenancy import scoping
 from tierline.tenancy.choices import Role
-from tierline.tenancy.models import Customer, Membership, Team, Tenant
+from tierline.tenancy.models import Customer, Team, Tenant
 
 
 def next_reference(tenant: Tenant, now: dt.datetime) -> str:
@@ -61,7 +61,7 @@ def validate_custom_fields(tenant: Tenant, values: dict | None) -> dict:
 def member_of(tenant_id: int, user, field: str):
     if user is None:
         return None
-    role = Membership.objects.filter(tenant_id=tenant_id, user=user).values_list("role", flat=True).first()
+    role = scoping.roles_of(user).get(tenant_id)
     if role is None or role == Role.CLIENT_VIEWER:
         raise InvalidInput(f"{user} is not staff of this tenant", fields={field: "not a staff member of this tenant"})
     return user
@@ -121,6 +121,5 @@ def create_escalation(
             if value not in (None, "", [], {}) and not (isinstance(value, Decimal) and not value):
                 op.note_change(field, None, value)
         op.record(EventType.CREATED, reference=esc.reference)
-        esc.version = 0  # finish() bumps it to 1 as it saves
-        op.finish()
+        op.finish(row_saved=True)
         return esc

@@ -22,8 +22,12 @@ def _lock_pair(a, b, actor, perm, expected_version=None):
     ids = sorted({a.pk if isinstance(a, Escalation) else a, b.pk if isinstance(b, Escalation) else b})
     if len(ids) < 2:
         raise InvalidInput("an escalation cannot be linked or merged with itself", fields={"target": "same escalation"})
-    rows = {e.pk: e for e in Escalation.objects.select_for_update().select_related("team", "tenant").filter(pk__in=ids)}
-    first = rows[a.pk if isinstance(a, Escalation) else a]
+    locked = (Escalation.objects.select_for_update(of=("self",)).select_related("team", "tenant")
+              .filter(pk__in=ids).order_by("pk"))
+    rows = {e.pk: e for e in locked}
+    first = rows.get(a.pk if isinstance(a, Escalation) else a)
+    if first is None:
+        raise NotFound("escalation not found")
     second = rows.get(b.pk if isinstance(b, Escalation) else b)
     scoping.check(actor, perm, first.tenant_id)
     if second is None or second.tenant_id != first.tenant_id:

@@ -68,6 +68,18 @@ def escalate(escalation, *, actor, now, reason: str, trigger: str, team: Team | 
     return op.esc
 
 
+def _escalated_from(esc) -> int | None:
+    """The team the current escalation step came from: escalations push, de-escalations pop."""
+    stack: list[int] = []
+    moves = Event.objects.filter(escalation_id=esc.pk, type__in=[EventType.ESCALATED, EventType.DE_ESCALATED])
+    for event_type, data in moves.order_by("seq").values_list("type", "data"):
+        if event_type == EventType.ESCALATED:
+            stack.append(data["from_team"])
+        elif stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
 def de_escalate(escalation, *, actor, now, reason: str, team: Team | None = None, expected_version=None):
     """Back down: to a named lower team, or to the team it was last escalated from."""
     reason = text(reason, "reason", max_length=2000)
@@ -76,11 +88,11 @@ def de_escalate(escalation, *, actor, now, reason: str, team: Team | None = None
         esc = op.esc
         op.require_open("de-escalate")
         if team is None:
-            last = (Event.objects.filter(escalation_id=esc.pk, type=EventType.ESCALATED)
-                    .order_by("-seq").values_list("data", flat=True).first())
-            if last is None:
-                raise IllegalTransition("it was never escalated: name the team to hand it to", code="nothing_to_undo")
-            team = Team.objects.get(pk=last["from_team"])
+            came_from = _escalated_from(esc)
+            if came_from is None:
+                raise IllegalTransition("there is no earlier escalation to undo: name the team to hand it to",
+                                        code="nothing_to_undo")
+            team = Team.objects.get(pk=came_from)
         target = same_tenant(team, esc.tenant_id, "team")
         if target.pk == esc.team_id:
             raise InvalidInput("the escalation is already with that team", fields={"team": "same as current"})

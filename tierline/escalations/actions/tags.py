@@ -33,11 +33,12 @@ def set_tags(escalation, *, actor, now, add=(), remove=(), expected_version=None
     with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="set_tags",
                 expected_version=expected_version) as op:
         esc = op.esc
-        new = normalise_tags((set(esc.tags) | set(add)) - set(remove))
+        old = set(esc.tags)
+        new = normalise_tags((old | set(add)) - set(remove))
         if op.set("tags", new):
-            EscalationTag.objects.filter(escalation=esc, name__in=remove).delete()
+            EscalationTag.objects.filter(escalation=esc, name__in=old - set(new)).delete()
             EscalationTag.objects.bulk_create(
-                [EscalationTag(tenant_id=esc.tenant_id, escalation=esc, name=n) for n in add],
+                [EscalationTag(tenant_id=esc.tenant_id, escalation=esc, name=n) for n in sorted(set(new) - old)],
                 ignore_conflicts=True,
             )
             op.record(EventType.TAGS_CHANGED)

@@ -1,0 +1,230 @@
+"""The escalation log is append-only and tamper-evident.
+
+Append-only: the application cannot change or remove an event, and on PostgreSQL neither can
+anything else connecting as the application role. Tamper-evident: whatever someone with raw
+database access does to a tenant's events (edit, delete, reorder, re-hash), verifying the chain
+points at the first event that is no longer what was written.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from tierline.audit import chain
+from tierline.audit.event_types import EventType
+from tierline.audit.models import ChainHead, Event
+from tierline.audit.tests import tenant_chain_problem
+from tierline.core.actors import Actor
+from tierline.core.errors import WritePathViolation
+from tierline.escalations import actions
+from tierline.testing.world import build_world
+
+
+def busy_log(world):
+    """Two tenants' worth of ordinary work, interleaved, with two notes side by side in ACME."""
+    sup, now = world.actor("supervisor"), world.now
+    a = world.escalation()
+    g = world.other_escalation()
+    b = world.escalation(title="Invoice charged twice", type="billing", priority="P2")
+    a = actions.acknowledge(a, actor=world.actor("agent"), now=now)
+    actions.add_internal_note(g, "Globex: waiting on the bank", actor=Actor.for_user(world.other_user), now=now)
+    a = actions.add_internal_note(a, "Customer was polite but firm", actor=sup, now=now)
+    a = actions.add_internal_note(a, "Promised a call back by noon", actor=sup, now=now)
+    a = actions.escalate(a, reason="Needs L2", trigger="hierarchical", actor=sup, now=now)
+    a = actions.assign(a, world.users["specialist"], actor=sup, now=now)
+    b = actions.set_tags(b, add=["refund"], actor=sup, now=now)
+    actions.link(a, b, kind="related_to", actor=sup, now=now)
+    a = actions.add_public_reply(a, "A specialist has your case", actor=world.actor("specialist"), now=now)
+    b = actions.cancel(b, reason="Raised twice", actor=sup, now=now)
+    actions.change_priority(g, "P1", actor=Actor.for_user(world.other_user), now=now)
+    return a
+
+
+def note(body: str) -> Event:
+    return Event.objects.get(type=EventType.INTERNAL_NOTE, data__body=body)
+
+
+def raw(sql: str, params=()):
+    """What someone with database access could do, going around the application.
+
+    On PostgreSQL the append-only trigger would refuse, so it is switched off for the statement,
+    as an attacker with the owner's rights could; the test's transaction rolls it all back.
+    (ALTER TABLE refuses while deferred foreign-key checks are queued, hence IMMEDIATE.)
+    """
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only")
+        try:
+            cursor.execute(sql, params)
+        finally:
+            if postgres:
+                cursor.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def json_param() -> str:
+    return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+
+
+# == append-only =============================================================================
+
+def test_events_cannot_be_changed_or_removed_through_the_orm(world):
+    busy_log(world)
+    stored = list(Event.objects.order_by("pk").values_list("pk", "data", "hash"))
+    event = note("Customer was polite but firm")
+    event.data = {"body": "Customer was abusive"}
+    for call in (event.save, event.delete,
+                 lambda: Event.objects.filter(pk=event.pk).update(data={"body": "Customer was abusive"}),
+                 lambda: Event.objects.filter(tenant=world.tenant).delete(),
+                 lambda: Event.objects.bulk_update([event], ["data"])):
+        with pytest.raises(WritePathViolation, match="append-only"):
+            call()
+    assert list(Event.objects.order_by("pk").values_list("pk", "data", "hash")) == stored
+    assert tenant_chain_problem(world.tenant.pk) is None
+
+
+@pytest.mark.postgres_only
+def test_postgres_refuses_raw_update_and_delete_of_events():
+    world = build_world()
+    busy_log(world)
+    stored = list(Event.objects.order_by("pk").values_list("pk", "data", "hash"))
+    target = note("Customer was polite but firm").pk
+    for sql in (
+        "UPDATE audit_event SET data = '{\"body\": \"Customer was abusive\"}'::jsonb WHERE id = %s",
+        "UPDATE audit_event SET actor_label = 'user:nobody' WHERE id = %s",
+        "DELETE FROM audit_event WHERE id = %s",
+        "DELETE FROM audit_event WHERE id >= %s",
+    ):
+        with pytest.raises(DatabaseError, match="audit_event is append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [target])
+    assert list(Event.objects.order_by("pk").values_list("pk", "data", "hash")) == stored
+    assert tenant_chain_problem(world.tenant.pk) is None
+
+
+@pytest.mark.postgres_only
+def test_postgres_still_accepts_new_events_through_the_actions():
+    world = build_world()
+    esc = busy_log(world)
+    actions.add_internal_note(esc, "Appending is what the log is for", actor=world.actor(), now=world.now)
+    assert note("Appending is what the log is for").seq == Event.objects.filter(tenant=world.tenant).count()
+    assert tenant_chain_problem(world.tenant.pk) is None
+
+
+# == the chain ===============================================================================
+
+def test_the_chain_verifies_after_many_actions(world):
+    busy_log(world)
+    for tenant in (world.tenant, world.other_tenant):
+        events = list(Event.objects.filter(tenant=tenant).order_by("seq"))
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert events[0].prev_hash == chain.GENESIS
+        assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+        head = ChainHead.objects.get(tenant=tenant)
+        assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
+        assert tenant_chain_problem(tenant.pk) is None
+    assert Event.objects.filter(tenant=world.tenant).count() == 12
+
+
+def test_each_tenant_has_its_own_chain(world):
+    acme = busy_log(world)
+    globex = list(Event.objects.filter(tenant=world.other_tenant).order_by("seq"))
+    assert [e.seq for e in globex] == [1, 2, 3]
+    before = [(e.seq, e.hash) for e in globex]
+    # Tampering with one tenant's log leaves the other's intact and verifiable.
+    raw(f"UPDATE audit_event SET data = {json_param()} WHERE id = %s",
+        [json.dumps({"body": "rewritten"}), note("Customer was polite but firm").pk])
+    assert tenant_chain_problem(world.tenant.pk) is not None
+    assert tenant_chain_problem(world.other_tenant.pk) is None
+    # More work in ACME does not move Globex's chain.
+    actions.add_internal_note(acme, "Another ACME note", actor=world.actor(), now=world.now)
+    assert [(e.seq, e.hash) for e in Event.objects.filter(tenant=world.other_tenant).order_by("seq")] == before
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("data", {"body": "Customer was abusive"}),
+    ("actor_label", "user:manager"),
+    ("occurred_at", "2026-03-01 08:00:00"),
+])
+def test_an_edited_event_is_reported_as_modified_at_its_seq(world, column, value):
+    busy_log(world)
+    event = note("Customer was polite but firm")
+    if column == "data":
+        raw(f"UPDATE audit_event SET data = {json_param()} WHERE id = %s", [json.dumps(value), event.pk])
+    else:
+        raw(f"UPDATE audit_event SET {column} = %s WHERE id = %s", [value, event.pk])
+    problem = tenant_chain_problem(world.tenant.pk)
+    assert (problem.seq, problem.kind) == (event.seq, "modified")
+
+
+def test_an_edited_and_rehashed_event_breaks_the_link_to_the_next(world):
+    busy_log(world)
+    event = note("Customer was polite but firm")
+    event.data = {"body": "Customer was abusive"}
+    forged_hash = chain.event_hash(event.prev_hash, event.chain_payload())
+    raw(f"UPDATE audit_event SET data = {json_param()}, hash = %s WHERE id = %s",
+        [json.dumps(event.data), forged_hash, event.pk])
+    problem = tenant_chain_problem(world.tenant.pk)
+    assert (problem.seq, problem.kind) == (event.seq + 1, "broken_link")
+
+
+def test_a_deleted_event_is_reported_as_a_gap(world):
+    busy_log(world)
+    event = note("Customer was polite but firm")
+    raw("DELETE FROM audit_event WHERE id = %s", [event.pk])
+    problem = tenant_chain_problem(world.tenant.pk)
+    assert (problem.seq, problem.kind) == (event.seq + 1, "gap")
+
+
+def test_deleting_the_newest_events_is_reported_as_truncated(world):
+    busy_log(world)
+    last = Event.objects.filter(tenant=world.tenant).order_by("-seq").first()
+    raw("DELETE FROM audit_event WHERE id = %s", [last.pk])
+    problem = tenant_chain_problem(world.tenant.pk)
+    assert (problem.seq, problem.kind) == (last.seq, "truncated")
+
+
+def test_swapped_events_are_reported_at_the_first_one_out_of_place(world):
+    busy_log(world)
+    first, second = note("Customer was polite but firm"), note("Promised a call back by noon")
+    assert second.seq == first.seq + 1
+    raw("UPDATE audit_event SET seq = -1 WHERE id = %s", [first.pk])
+    raw("UPDATE audit_event SET seq = %s WHERE id = %s", [first.seq, second.pk])
+    raw("UPDATE audit_event SET seq = %s WHERE id = %s", [second.seq, first.pk])
+    problem = tenant_chain_problem(world.tenant.pk)
+    assert problem.seq == first.seq and problem.kind in ("reordered", "broken_link")
+
+
+# == chain.verify on its own (what an auditor re-runs over an export) =========================
+
+def synthetic(n: int) -> list[tuple[int, str, str, dict]]:
+    rows, prev = [], chain.GENESIS
+    for seq in range(1, n + 1):
+        payload = {"seq": seq, "data": {"body": f"event {seq}"}}
+        digest = chain.event_hash(prev, payload)
+        rows.append((seq, prev, digest, payload))
+        prev = digest
+    return rows
+
+
+def test_verify_classifies_each_kind_of_tampering():
+    rows = synthetic(5)
+    assert chain.verify(rows) is None
+    assert chain.verify([]) is None
+    edited = [*rows[:2], (3, rows[2][1], rows[2][2], {"seq": 3, "data": {"body": "edited"}}), *rows[3:]]
+    assert (chain.verify(edited).seq, chain.verify(edited).kind) == (3, "modified")
+    missing = rows[:2] + rows[3:]
+    assert (chain.verify(missing).seq, chain.verify(missing).kind) == (4, "gap")
+    replayed = rows[:3] + rows[2:]
+    assert (chain.verify(replayed).seq, chain.verify(replayed).kind) == (3, "reordered")
+    swapped = [rows[0], rows[2], rows[1], *rows[3:]]
+    assert chain.verify(swapped).seq == 3 and chain.verify(swapped).kind in ("gap", "reordered")
+    relinked = [*rows[:2], (3, "f" * 64, rows[2][2], rows[2][3]), *rows[3:]]
+    assert (chain.verify(relinked).seq, chain.verify(relinked).kind) == (3, "broken_link")
+    late_start = rows[1:]
+    assert (chain.verify(late_start).seq, chain.verify(late_start).kind) == (2, "gap")
