@@ -157,10 +157,12 @@ def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
     require_aware(now)
     pk = escalation.pk if isinstance(escalation, Escalation) else escalation
     with write_path(name), transaction.atomic():
-        esc = (Escalation.objects.select_for_update(of=("self",)).select_related("team", "tenant", "owner")
-               .filter(pk=pk).first())
-        if esc is None:
-            raise NotFound("escalation not found")
+        # A plain primary-key lock: no joins (team, owner load lazily when an action needs them),
+        # because compiling a wide joined SELECT costs more than the lock itself.
+        try:
+            esc = Escalation.objects.select_for_update().get(pk=pk)
+        except Escalation.DoesNotExist:
+            raise NotFound("escalation not found") from None
         scoping.check(actor, perm, esc.tenant_id)
         check_version(esc, expected_version)
         op = Op(esc, actor, now)

@@ -15,9 +15,8 @@ class Command(BaseCommand):
         self.stdout.write(f"database: {settings.DATABASES['default']['NAME']}")
         call_command("demo")
         login = settings.VAR_DIR / "demo-login.txt"
-        banner = login.read_text().strip() if login.exists() else "create a user with `tierline createuser`"
-        self.stdout.write(self.style.SUCCESS(
-            "\n  Tierline is starting at http://127.0.0.1:8000\n"
-            f"  {banner}\n  API docs: http://127.0.0.1:8000/api/v1/docs   Admin: http://127.0.0.1:8000/admin/\n"
-        ))
+        banner = login.read_text().strip() if login.exists() else "Create a user with `tierline createuser`."
+        lines = ["", "Tierline is starting at http://127.0.0.1:8000", *banner.splitlines(),
+                 "API docs: http://127.0.0.1:8000/api/docs   Admin: http://127.0.0.1:8000/admin/", ""]
+        self.stdout.write(self.style.SUCCESS("\n".join(f"  {line}" if line else "" for line in lines)))
         call_command("run")

@@ -1,0 +1,85 @@
+"""The `tierline` command as an operator runs it: real processes, a real server, a temp database."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def instance(tmp_path):
+    """Environment for a throw-away installation on SQLite (never the developer's database)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(TIERLINE_DEV="1", TIERLINE_VAR_DIR=str(tmp_path), TIERLINE_SQLITE_PATH=str(tmp_path / "t.sqlite3"))
+
+    def tierline(*args, check=True, **kw):
+        return subprocess.run([sys.executable, "-m", "tierline.cli", *args], env=env, capture_output=True,
+                              text=True, check=check, timeout=120, **kw)
+
+    tierline("migrate", "-v0")
+    return env, tierline
+
+
+def test_createuser_refuses_bad_input_readably(instance):
+    _, tierline = instance
+    assert "created ann" in tierline("createuser", "ann", "--password", "a-long-passphrase-9").stdout
+    again = tierline("createuser", "ann", "--password", "a-long-passphrase-9", check=False)
+    assert again.returncode != 0 and "already exists" in again.stderr
+    weak = tierline("createuser", "bob", "--password", "123", check=False)
+    assert weak.returncode != 0 and "password refused" in weak.stderr
+    tenant = tierline("createuser", "cy", "--password", "a-long-passphrase-9", "--tenant", "NOPE", "--role", "agent",
+                      check=False)
+    assert tenant.returncode != 0 and "no tenant with code 'NOPE'" in tenant.stderr
+    assert "Traceback" not in weak.stderr + tenant.stderr + again.stderr
+
+
+def test_worker_once_reports_its_pass(instance):
+    _, tierline = instance
+    assert tierline("worker", "--once").stdout.strip() == "{'sent': 0, 'retry': 0, 'failed': 0}"
+
+
+def test_run_serves_ui_and_api_and_stops_cleanly(instance):
+    env, _ = instance
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "tierline.cli", "run", "--bind", f"127.0.0.1:{port}",
+                             "--workers", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                login = urllib.request.urlopen(f"{base}/login/", timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError("server did not come up: " + (proc.stdout.read().decode()
+                                                                      if proc.poll() is not None else ""))
+                time.sleep(0.3)
+        assert login.status == 200 and b"Tierline" in login.read()
+        schema = json.load(urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=5))
+        assert schema["info"]["title"] == "Tierline API"
+        css = urllib.request.urlopen(f"{base}/static/tierline/tierline.css", timeout=5)
+        assert css.status == 200
+        try:
+            urllib.request.urlopen(f"{base}/api/v1/escalations", timeout=5)
+            raise AssertionError("an anonymous API call must be refused")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 401 and json.load(exc)["error"]["code"] == "unauthenticated"
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0].decode()
+    assert proc.returncode == 0, output
+    assert "worker started" in output and "worker stopped" in output
+    assert Path(env["TIERLINE_SQLITE_PATH"]).exists()
