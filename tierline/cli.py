@@ -5,6 +5,7 @@
     tierline migrate      create or upgrade the database
     tierline createuser   add a user (optionally with a tenant role)
     tierline demo         load the demo data (idempotent)
+    tierline calendar     business-time arithmetic on a calendar file (due / between; no database)
     tierline <anything>   any other Django management command
 """
 
@@ -14,6 +15,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) >= 2 and argv[1] == "calendar":
+        # Pure arithmetic on a JSON file: no settings, no database, so no Django set-up.
+        from tierline.calendars.cli import main as calendar_main
+
+        raise SystemExit(calendar_main(argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tierline.settings")
     if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
         print(__doc__.strip())
