@@ -3,17 +3,7 @@
 from django.contrib import admin
 
 from tierline.audit.models import ChainHead, Event
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from tierline.core.admin_base import ReadOnlyAdmin
 
 
 @admin.register(Event)

@@ -3,18 +3,8 @@ which the admin's generic forms would bypass (no event, no version, no permissio
 
 from django.contrib import admin
 
+from tierline.core.admin_base import ReadOnlyAdmin
 from tierline.escalations.models import Attachment, Escalation, Link
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Escalation)

@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from tierline.core.admin_base import ReadOnlyAdmin
 from tierline.notifications.models import Notification, OutboxMessage
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboxMessage)
