@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tierline.audit",
     "tierline.escalations",
     "tierline.notifications",
+    "tierline.sla",
     "tierline.runtime",
     "tierline.demo",
 ]

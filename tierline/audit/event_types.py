@@ -25,6 +25,8 @@ class EventType(IntEnum):
 
     SLA_WARNING = 400
     SLA_BREACH = 401
+    SLA_POLICY_APPLIED = 402  # the frozen policy snapshot the clock runs on from here
+    SLA_STEP = 403  # a breach step ran (notify, escalate, raise priority); carries its sla_key
 
     RESOLVED = 500
     CLOSED = 501

@@ -94,6 +94,10 @@ class Escalation(WritePathModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
     reassignment_count = models.PositiveIntegerField(default=0)
+    # The SLA policy in force (its frozen snapshot is in the event log) and its generation, which
+    # an explicit re-time or a priority change bumps so steps run once per generation.
+    sla_policy = models.ForeignKey("sla.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sla_generation = models.PositiveIntegerField(default=0)
     # The SLA engine's next due moment; the worker claims rows by it. Null when nothing is due.
     next_deadline = models.DateTimeField(null=True, blank=True)
     # Optimistic concurrency: bumped by every action; API callers send it back as If-Match.

@@ -14,6 +14,7 @@ from tierline.core.actors import Actor
 from tierline.core.errors import InvalidInput, NotFound
 from tierline.core.writepath import write_path
 from tierline.escalations.actions._base import Op, choice, require_aware, text, tracked_state
+from tierline.escalations.actions.sla import apply_policy
 from tierline.escalations.actions.tags import normalise_tags
 from tierline.escalations.choices import Channel, EscalationType, Priority, Status, Trigger
 from tierline.escalations.models import Escalation, EscalationTag, ReferenceCounter
@@ -121,5 +122,7 @@ def create_escalation(
             if value not in (None, "", [], {}) and not (isinstance(value, Decimal) and not value):
                 op.note_change(field, None, value)
         op.record(EventType.CREATED, reference=esc.reference)
+        if apply_policy(op, reason="created", new=True):
+            esc.save(update_fields=["sla_policy", "sla_generation"])
         op.finish(row_saved=True)
         return esc

@@ -8,6 +8,7 @@ from tierline.audit.models import Event
 from tierline.core.errors import IllegalTransition, InvalidInput
 from tierline.escalations.actions._base import choice, mutate, text
 from tierline.escalations.actions.create import member_of, same_tenant
+from tierline.escalations.actions.sla import apply_policy
 from tierline.escalations.choices import Priority, Trigger
 from tierline.tenancy.models import Team
 
@@ -115,4 +116,5 @@ def change_priority(escalation, priority: str, *, actor, now, reason: str = "", 
         op.require_open("change the priority of")
         if op.set("priority", priority):
             op.record(EventType.PRIORITY_CHANGED, reason=reason)
+            apply_policy(op, reason="priority_changed")
     return op.esc
