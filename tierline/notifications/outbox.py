@@ -19,6 +19,9 @@ NOTIFY = {
     EventType.REOPENED: "{ref} was reopened",
     EventType.CANCELLED: "{ref} was cancelled",
     EventType.MERGED_INTO: "{ref} was merged into another escalation",
+    EventType.SLA_WARNING: "{ref}: {target} SLA at {percent}%",
+    EventType.SLA_BREACH: "{ref}: {target} SLA breached",
+    EventType.SLA_STEP: "{ref}: SLA step — {target} {action}",
 }
 
 
@@ -31,6 +34,7 @@ def _recipients(esc, event, watchers: set[int]) -> set[int]:
     if event.type in (EventType.CREATED, EventType.ESCALATED, EventType.DE_ESCALATED) and not esc.owner_id:
         # Unowned work arriving at a team: its leads hear about it.
         users |= set(TeamMember.objects.filter(team_id=esc.team_id, is_lead=True).values_list("user_id", flat=True))
+    users |= set(event.data.get("notify_users") or ())  # recipients an SLA step named
     changes = event.data.get("changes", {})
     if "owner" in changes and changes["owner"][0]:
         users.add(changes["owner"][0])  # the previous owner learns it moved away
@@ -51,6 +55,8 @@ def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
         text = template.format(
             ref=esc.reference, title=esc.title[:120], team=esc.team.name if esc.team_id else "-",
             owner=str(esc.owner) if esc.owner_id else "nobody", priority=esc.priority,
+            target=event.data.get("target", ""), percent=event.data.get("percent", ""),
+            action=event.data.get("action", ""),
         )
         for user_id in sorted(_recipients(esc, event, watchers)):
             if actor.user is not None and actor.user.pk == user_id:

@@ -20,7 +20,10 @@ log = logging.getLogger("tierline.worker")
 
 
 def run_once(now) -> dict[str, int]:
-    return deliver_due(now)
+    from tierline.sla.sweep import sweep
+
+    # SLA first: its steps write outbox rows that the delivery below then sends in the same pass.
+    return {**sweep(now), **deliver_due(now)}
 
 
 def run_forever(stop: threading.Event, poll: float | None = None) -> None:

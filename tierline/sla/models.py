@@ -128,3 +128,14 @@ def select_policy(tenant_id: int, *, priority: str, type: str, customer_tier: st
     chosen = pure.select([p.candidate() for p in policies.values()], priority=priority, type=type,
                          customer_tier=customer_tier)
     return policies[chosen.policy_id] if chosen else None
+
+
+class SweepLease(models.Model):
+    """Who may sweep on a backend without SKIP LOCKED (SQLite). Not tenant data."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder} until {self.expires_at}"

@@ -19,12 +19,12 @@ from tierline.escalations.actions.lifecycle import (
 )
 from tierline.escalations.actions.relations import link, merge, unlink
 from tierline.escalations.actions.routing import assign, change_priority, de_escalate, escalate, unassign
-from tierline.escalations.actions.sla import retime_sla
+from tierline.escalations.actions.sla import retime_sla, sla_tick
 from tierline.escalations.actions.tags import edit_details, set_tags, unwatch, watch
 
 __all__ = [
     "acknowledge", "add_attachment", "add_internal_note", "add_public_reply", "assign", "cancel",
     "change_priority", "close", "create_escalation", "de_escalate", "edit_details", "escalate", "link",
-    "merge", "next_reference", "reopen", "resolve", "resume", "retime_sla", "set_pending", "set_tags", "start_progress",
+    "merge", "next_reference", "reopen", "resolve", "resume", "retime_sla", "sla_tick", "set_pending", "set_tags", "start_progress",
     "unassign", "unlink", "unwatch", "watch",
 ]

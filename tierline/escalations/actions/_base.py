@@ -125,6 +125,9 @@ class Op:
         if self._pending:
             raise RuntimeError(f"changes with no event: {sorted(self._pending)}")
         if not self._events:
+            if self._dirty == {"next_deadline"}:
+                # Scheduling state only (derived from the log): saved without an event or version.
+                self.esc.save(update_fields=["next_deadline"])
             return
         if not row_saved:
             self.esc.version += 1
@@ -133,8 +136,10 @@ class Op:
             # even on a backend without row locks, and the UPDATE is smaller.
             self.esc.save(update_fields=sorted(self._dirty | {"version", "updated_at"}))
         self.written_events = append_events(self.esc, self.actor, self.now, self._events)
+        from tierline.escalations.actions.sla import refresh_deadline
         from tierline.notifications.outbox import enqueue_for_events
 
+        refresh_deadline(self.esc, self.now)
         enqueue_for_events(self.esc, self.written_events, self.actor)
 
 

@@ -37,6 +37,32 @@ def unassign(escalation, *, actor, now, expected_version=None):
     return op.esc
 
 
+def escalate_in(op, *, reason: str, trigger: str, team: Team | None = None) -> None:
+    """The escalation itself, on an already locked Op (shared with the SLA worker's steps)."""
+    esc = op.esc
+    op.require_open("escalate")
+    if team is None:
+        target = esc.team.parent
+        if target is None:
+            raise IllegalTransition(f"{esc.team.name} is the top of its chain: name a team to escalate to",
+                                    code="top_of_chain")
+        path = "hierarchical"
+    else:
+        target = same_tenant(team, esc.tenant_id, "team")
+        path = "functional"
+        if target.pk == esc.team_id:
+            raise InvalidInput("the escalation is already with that team", fields={"team": "same as current"})
+        if target.level < esc.level:
+            raise InvalidInput("that team is at a lower level: use de-escalate",
+                               fields={"team": "lower level than current"})
+    from_team, from_level = esc.team_id, esc.level
+    op.set("team", target)
+    op.set("level", target.level)
+    op.set("owner", None)  # the receiving team takes it explicitly
+    op.record(EventType.ESCALATED, reason=reason, trigger=trigger, path=path,
+              from_team=from_team, to_team=target.pk, from_level=from_level, to_level=target.level)
+
+
 def escalate(escalation, *, actor, now, reason: str, trigger: str, team: Team | None = None,
              expected_version=None):
     """Hierarchical (no team: the current team's parent) or functional (a named team)."""
@@ -44,28 +70,7 @@ def escalate(escalation, *, actor, now, reason: str, trigger: str, team: Team | 
     choice(trigger, Trigger, "trigger")
     with mutate(escalation, actor=actor, now=now, perm=Perm.ESCALATE, name="escalate",
                 expected_version=expected_version) as op:
-        esc = op.esc
-        op.require_open("escalate")
-        if team is None:
-            target = esc.team.parent
-            if target is None:
-                raise IllegalTransition(f"{esc.team.name} is the top of its chain: name a team to escalate to",
-                                        code="top_of_chain")
-            path = "hierarchical"
-        else:
-            target = same_tenant(team, esc.tenant_id, "team")
-            path = "functional"
-            if target.pk == esc.team_id:
-                raise InvalidInput("the escalation is already with that team", fields={"team": "same as current"})
-            if target.level < esc.level:
-                raise InvalidInput("that team is at a lower level: use de-escalate",
-                                   fields={"team": "lower level than current"})
-        from_team, from_level = esc.team_id, esc.level
-        op.set("team", target)
-        op.set("level", target.level)
-        op.set("owner", None)  # the receiving team takes it explicitly
-        op.record(EventType.ESCALATED, reason=reason, trigger=trigger, path=path,
-                  from_team=from_team, to_team=target.pk, from_level=from_level, to_level=target.level)
+        escalate_in(op, reason=reason, trigger=trigger, team=team)
     return op.esc
 
 
@@ -113,8 +118,14 @@ def change_priority(escalation, priority: str, *, actor, now, reason: str = "", 
     reason = text(reason, "reason", required=False, max_length=2000)
     with mutate(escalation, actor=actor, now=now, perm=Perm.CHANGE_PRIORITY, name="change_priority",
                 expected_version=expected_version) as op:
-        op.require_open("change the priority of")
-        if op.set("priority", priority):
-            op.record(EventType.PRIORITY_CHANGED, reason=reason)
-            apply_policy(op, reason="priority_changed")
+        change_priority_in(op, priority, reason=reason)
     return op.esc
+
+
+def change_priority_in(op, priority: str, *, reason: str) -> bool:
+    op.require_open("change the priority of")
+    if not op.set("priority", priority):
+        return False
+    op.record(EventType.PRIORITY_CHANGED, reason=reason)
+    apply_policy(op, reason="priority_changed")
+    return True

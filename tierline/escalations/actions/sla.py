@@ -62,3 +62,131 @@ def retime_sla(escalation, *, actor, now, reason: str, expected_version=None):
         op.require_open("re-time")
         apply_policy(op, reason=f"retime: {reason}", force=True)
     return op.esc
+
+
+# --- the clock in the write path ------------------------------------------------------------
+
+SLA_ENGINE = "sla-engine"
+PRIORITY_UP = {"P4": "P3", "P3": "P2", "P2": "P1", "P1": "P1"}
+
+
+def event_dicts(escalation_id: int) -> list[dict]:
+    from tierline.audit.models import Event
+
+    return [{"seq": seq, "type": type_, "occurred_at": at, "data": data}
+            for seq, type_, at, data in Event.objects.filter(escalation_id=escalation_id).order_by("seq")
+            .values_list("seq", "type", "occurred_at", "data")]
+
+
+def next_deadline_for(events: list[dict], now):
+    """When the worker must look at this escalation next: an overdue mark at once, else the next."""
+    from tierline.sla import clock
+
+    due = clock.due_marks(events, now)
+    if due:
+        return min(m.at for m in due)
+    return clock.next_due(events, now)
+
+
+def refresh_deadline(esc, now) -> None:
+    """Re-derive next_deadline from the log after a change (called by Op.finish)."""
+    from tierline.escalations.models import Escalation
+
+    if esc.sla_policy_id is None and esc.next_deadline is None:
+        return
+    wanted = next_deadline_for(event_dicts(esc.pk), now) if esc.sla_policy_id else None
+    if wanted != esc.next_deadline:
+        Escalation.objects.filter(pk=esc.pk).update(next_deadline=wanted)
+        esc.next_deadline = wanted
+
+
+def _supervisor_chain(team) -> set[int]:
+    from tierline.tenancy.models import TeamMember
+
+    users, seen = set(), set()
+    while team is not None and team.pk not in seen:
+        seen.add(team.pk)
+        users |= set(TeamMember.objects.filter(team=team, is_lead=True).values_list("user_id", flat=True))
+        team = team.parent
+    return users
+
+
+def _notify_targets(esc, step) -> list[int]:
+    from tierline.tenancy.models import Membership, TeamMember
+
+    whom = step.param("whom")
+    if whom == "owner":
+        return [esc.owner_id] if esc.owner_id else sorted(_supervisor_chain(esc.team))
+    if whom == "team":
+        return sorted(TeamMember.objects.filter(team_id=esc.team_id).values_list("user_id", flat=True))
+    if whom == "team_lead":
+        return sorted(TeamMember.objects.filter(team_id=esc.team_id, is_lead=True).values_list("user_id", flat=True))
+    if whom == "supervisor_chain":
+        return sorted(_supervisor_chain(esc.team))
+    if whom == "role":
+        return sorted(Membership.objects.filter(tenant_id=esc.tenant_id, role=step.param("role"))
+                      .values_list("user_id", flat=True))
+    if whom == "user":
+        user = step.param("user")
+        ok = Membership.objects.filter(tenant_id=esc.tenant_id, user_id=user).exists()
+        return [user] if ok else []
+    return []
+
+
+def _run_step(op, mark, data: dict) -> None:
+    from tierline.core.errors import DomainError
+    from tierline.escalations.actions.routing import change_priority_in, escalate_in
+    from tierline.tenancy.models import Team
+
+    step = mark.step
+    reason = f"SLA {mark.target} step {data['step']} ({step.action})"
+    outcome = "done"
+    try:
+        if step.action == "notify":
+            data["notify_users"] = _notify_targets(op.esc, step)
+            outcome = "notified" if data["notify_users"] else "nobody to notify"
+        elif step.action == "escalate_level":
+            escalate_in(op, reason=reason, trigger="time_based")
+        elif step.action == "escalate_team":
+            team = Team.objects.filter(pk=step.param("team"), tenant_id=op.esc.tenant_id).first()
+            if team is None:
+                outcome = "skipped: the step's team no longer exists"
+            else:
+                escalate_in(op, reason=reason, trigger="time_based", team=team)
+        elif step.action == "raise_priority":
+            if not change_priority_in(op, PRIORITY_UP[op.esc.priority], reason=reason):
+                outcome = "skipped: already P1"
+    except DomainError as exc:
+        # A step that cannot apply (top of the chain, already with that team) is recorded as
+        # skipped, once, rather than retried forever.
+        outcome = f"skipped: {exc.message}"
+    op.record(EventType.SLA_STEP, outcome=outcome, action=step.action, **data)
+
+
+def sla_tick(escalation, *, now):
+    """Everything the SLA engine owes this escalation at `now`: warnings, breaches, steps.
+
+    Runs under the row lock and derives what is due from the log itself, so a mark already
+    recorded (by this worker before a crash, or by another worker) is never acted on twice.
+    """
+    from tierline.core.actors import Actor
+    from tierline.sla import clock
+
+    with mutate(escalation, actor=Actor.system(SLA_ENGINE), now=now, perm=Perm.ESCALATE, name="sla_tick") as op:
+        if op.esc.sla_policy_id is None:
+            op.set_plain("next_deadline", None)
+            return op.esc
+        for mark in clock.due_marks(event_dicts(op.esc.pk), now):
+            data = {"sla_key": mark.key, "target": mark.target, "due_at": mark.at,
+                    "generation": op.esc.sla_generation}
+            if mark.kind == "warning":
+                op.record(EventType.SLA_WARNING, percent=mark.percent, **data)
+            elif mark.kind == "breach":
+                op.record(EventType.SLA_BREACH, **data)
+            else:
+                data.update(step=mark.step_index, repeat=mark.repeat)
+                _run_step(op, mark, data)
+        if not op.has_events:
+            # Nothing owed (a stale deadline): only the schedule moves, which is not an audited fact.
+            op.set_plain("next_deadline", next_deadline_for(event_dicts(op.esc.pk), now))
+    return op.esc

@@ -47,7 +47,16 @@ def test_createuser_refuses_bad_input_readably(instance):
 
 def test_worker_once_reports_its_pass(instance):
     _, tierline = instance
-    assert tierline("worker", "--once").stdout.strip() == "{'sent': 0, 'retry': 0, 'failed': 0}"
+    assert tierline("worker", "--once").stdout.strip() == (
+        "{'sla_ticked': 0, 'sla_failed': 0, 'sent': 0, 'retry': 0, 'failed': 0}")
+
+
+def test_status_reports_lag_and_backlog(instance):
+    import json as _json
+
+    _, tierline = instance
+    data = _json.loads(tierline("status", "--json").stdout)
+    assert data["sla_lag_seconds"] == 0 and data["outbox_pending"] == 0 and data["sla_due"] == 0
 
 
 def test_run_serves_ui_and_api_and_stops_cleanly(instance):

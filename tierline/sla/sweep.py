@@ -1,0 +1,69 @@
+"""The SLA sweep: find escalations whose next deadline has come and tick them, one per transaction.
+
+Cost follows the due count, not the open count: the partial index on next_deadline answers
+"anything due?" without touching the rest. On PostgreSQL each claim is FOR UPDATE SKIP LOCKED,
+so any number of workers share the work; on SQLite (one writer anyway) a lease lets a single
+worker sweep at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+
+from django.db import connection, transaction
+
+from tierline.escalations.actions import sla_tick
+from tierline.escalations.models import Escalation
+from tierline.sla.models import SweepLease
+
+log = logging.getLogger("tierline.sla")
+LEASE = dt.timedelta(seconds=30)
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holds_lease(now: dt.datetime) -> bool:
+    if connection.vendor == "postgresql":
+        return True  # row locks with SKIP LOCKED do the sharing
+    with transaction.atomic():
+        lease, _ = SweepLease.objects.get_or_create(name="sla", defaults={"holder": HOLDER, "expires_at": now})
+        if lease.holder != HOLDER and lease.expires_at > now:
+            return False
+        SweepLease.objects.filter(name="sla").update(holder=HOLDER, expires_at=now + LEASE)
+    return True
+
+
+def _claim_one(now: dt.datetime, skip: set[int]) -> int | None:
+    qs = Escalation.objects.filter(next_deadline__lte=now).exclude(pk__in=skip).order_by("next_deadline")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True)
+    return qs.values_list("pk", flat=True).first()
+
+
+def sweep(now: dt.datetime, batch: int = 200) -> dict[str, int]:
+    stats = {"sla_ticked": 0, "sla_failed": 0}
+    if not _holds_lease(now):
+        return stats
+    skip: set[int] = set()
+    for _ in range(batch):
+        try:
+            with transaction.atomic():
+                pk = _claim_one(now, skip)
+                if pk is None:
+                    break
+                sla_tick(pk, now=now)
+            stats["sla_ticked"] += 1
+        except Exception:  # one bad escalation must not stop the sweep; it is retried next pass
+            log.exception("SLA tick failed for escalation %s", pk)
+            skip.add(pk)
+            stats["sla_failed"] += 1
+    return stats
+
+
+def lag(now: dt.datetime) -> dt.timedelta:
+    """How late the oldest unprocessed deadline is (zero when the worker is keeping up)."""
+    oldest = (Escalation.objects.filter(next_deadline__lte=now).order_by("next_deadline")
+              .values_list("next_deadline", flat=True).first())
+    return now - oldest if oldest else dt.timedelta(0)

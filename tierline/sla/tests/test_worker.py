@@ -1,0 +1,134 @@
+"""Time-based escalation by the worker, from the escalation's point of view."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from tierline.audit.event_types import EventType
+from tierline.audit.models import Event
+from tierline.audit.verify import tenant_chain_problem
+from tierline.escalations import actions
+from tierline.escalations.models import Escalation
+from tierline.notifications.models import OutboxMessage
+from tierline.sla.models import Calendar, SlaPolicy
+from tierline.sla.sweep import lag, sweep
+from tierline.testing.world import build_world
+
+H = dt.timedelta(hours=1)
+STEPS = [{"target": "resolution", "offset": -1800, "action": "notify", "whom": "supervisor_chain"},
+         {"target": "resolution", "offset": 0, "action": "escalate_level"},
+         {"target": "resolution", "offset": 3600, "action": "raise_priority"}]
+
+
+def setup_policy(world, **kw):
+    cal = Calendar.objects.create(tenant=world.tenant, name="24x7", spec={"timezone": "UTC", "always_open": True})
+    values = dict(resolution=4 * H, warnings=[75], steps=STEPS, pause_statuses=["pending_customer"])
+    values.update(kw)
+    return SlaPolicy.objects.create(tenant=world.tenant, name="Standard", calendar=cal, **values)
+
+
+def sla_events(esc):
+    return [(e.type_code, e.data.get("sla_key")) for e in
+            Event.objects.filter(escalation=esc, type__in=[400, 401, 403]).order_by("seq")]
+
+
+def fresh(esc):
+    return Escalation.objects.get(pk=esc.pk)
+
+
+def test_warning_breach_and_steps_fire_once_each_at_their_time(world):
+    setup_policy(world)
+    t0 = world.now
+    esc = world.escalation()
+    assert fresh(esc).next_deadline == t0 + 3 * H  # 75 % of 4 h
+    assert sweep(t0 + 2 * H)["sla_ticked"] == 0  # nothing due: nothing touched
+    sweep(t0 + 3 * H)
+    assert sla_events(esc) == [("sla_warning", "resolution:c0:g1:warn75")]
+    assert fresh(esc).next_deadline == t0 + 3.5 * H  # the notify step, 30 min before breach
+    sweep(t0 + 3.5 * H)
+    esc = fresh(esc)
+    assert esc.next_deadline == t0 + 4 * H
+    step = Event.objects.filter(escalation=esc, type=EventType.SLA_STEP).get()
+    assert step.data["outcome"] == "notified" and step.actor_label == "system:sla-engine"
+    assert world.users["supervisor"].pk in step.data["notify_users"]
+    assert OutboxMessage.objects.filter(event=step, recipient_user=world.users["supervisor"]).exists()
+    sweep(t0 + 4 * H)
+    esc = fresh(esc)
+    assert esc.level == 2 and esc.team == world.teams["l2"]
+    escalated = Event.objects.filter(escalation=esc, type=EventType.ESCALATED).get()
+    assert escalated.data["trigger"] == "time_based" and escalated.actor_kind == "system"
+    assert [k for _, k in sla_events(esc)][-2:] == ["resolution:c0:g1:breach", "resolution:c0:g1:step1:r0"]
+    before = Event.objects.filter(escalation=esc).count()
+    sweep(t0 + 4 * H)  # a second worker pass at the same moment finds nothing owed
+    sweep(t0 + 4 * H + dt.timedelta(minutes=1))
+    assert Event.objects.filter(escalation=esc).count() == before
+    sweep(t0 + 5 * H)
+    assert fresh(esc).priority == "P2"  # raised from P3 one hour after breach
+    assert tenant_chain_problem(world.tenant.pk) is None
+
+
+def test_pending_customer_pauses_the_clock(world):
+    setup_policy(world, warnings=[], steps=[])
+    t0 = world.now
+    esc = world.escalation()
+    actor = world.actor()
+    esc = actions.acknowledge(esc, actor=actor, now=t0 + 0.5 * H)
+    esc = actions.set_pending(esc, waiting_on="customer", actor=actor, now=t0 + H)
+    assert fresh(esc).next_deadline is None  # paused: no deadline can be known
+    esc = actions.resume(esc, actor=actor, now=t0 + 3 * H)
+    assert fresh(esc).next_deadline == t0 + 6 * H  # 4 h target + the 2 h paused
+    sweep(t0 + 5 * H)
+    assert sla_events(esc) == []
+
+
+def test_resolving_in_time_stops_the_clock(world):
+    setup_policy(world)
+    esc = world.escalation()
+    actor = world.actor()
+    esc = actions.acknowledge(esc, actor=actor, now=world.now)
+    esc = actions.resolve(esc, summary="fixed", resolution_code="fixed", actor=actor, now=world.now + H)
+    assert fresh(esc).next_deadline is None
+    assert sweep(world.now + 10 * H)["sla_ticked"] == 0 and sla_events(esc) == []
+
+
+def test_worker_lag_is_the_age_of_the_oldest_due_deadline(world):
+    setup_policy(world)
+    world.escalation()
+    assert lag(world.now) == dt.timedelta(0)
+    assert lag(world.now + 3 * H + 5 * dt.timedelta(minutes=1)) == dt.timedelta(minutes=5)
+
+
+@pytest.mark.postgres_only
+def test_two_concurrent_workers_run_each_step_exactly_once():
+    world = build_world()
+    setup_policy(world, warnings=[50], steps=STEPS[:2])
+    count = 300
+    for i in range(count):
+        world.escalation(title=f"Case {i}")
+    when = world.now + 10 * H
+    results = []
+
+    def worker():
+        try:
+            total = 0
+            while True:
+                done = sweep(when, batch=50)["sla_ticked"]
+                total += done
+                if not done:
+                    break
+            results.append(total)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    keys = list(Event.objects.filter(type__in=[400, 401, 403]).values_list("escalation_id", "data__sla_key"))
+    assert len(keys) == len(set(keys)) == count * 4  # warning, notify step, breach, escalate step
+    assert Escalation.objects.filter(level=2).count() == count
+    assert Escalation.objects.filter(next_deadline__lte=when).count() == 0
+    assert tenant_chain_problem(world.tenant.pk) is None
