@@ -34,7 +34,14 @@ def setup_django(db: str) -> None:
 
 def fresh_database(db: str) -> None:
     from django.core.management import call_command
+    from django.db import connection
 
+    connection.close()
+    if db == "sqlite":
+        from django.conf import settings
+
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(settings.DATABASES["default"]["NAME"]) + suffix).unlink(missing_ok=True)
     if db == "postgres":
         import psycopg
         from django.conf import settings

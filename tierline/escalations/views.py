@@ -39,6 +39,7 @@ from tierline.escalations.choices import (
     Trigger,
 )
 from tierline.escalations.models import OPEN_STATUSES
+from tierline.sla.display import sla_rows
 from tierline.tenancy import scoping
 from tierline.tenancy.models import Team, TeamMember, Tenant
 
@@ -405,9 +406,17 @@ def _describe(ev, names: _Names) -> tuple[str, str]:
     if code == "csat_received":
         return f"Customer satisfaction {d.get('score', after('csat_score'))}/5", d.get("comment", "")
     if code in ("sla_warning", "sla_breach"):
-        what = "SLA warning" if code == "sla_warning" else "SLA breached"
-        clock = d.get("clock") or d.get("metric") or ""
-        return f"{what}{': ' + clock.replace('_', ' ') if clock else ''}", ""
+        what = f"SLA warning ({d.get('percent')} %)" if code == "sla_warning" else "SLA breached"
+        target = d.get("target") or ""
+        return f"{what}{': ' + target.replace('_', ' ') if target else ''}", ""
+    if code == "sla_step":
+        return (f"SLA step on {(d.get('target') or '').replace('_', ' ')}: {d.get('action', '').replace('_', ' ')}"
+                f" — {d.get('outcome', '')}"), ""
+    if code == "sla_policy_applied":
+        policy = d.get("policy")
+        if not policy:
+            return f"No SLA clock: {d.get('problem', 'no policy')}", ""
+        return f"SLA policy {policy.get('name')} v{policy.get('version')} applied ({d.get('reason', '')})", ""
     return code.replace("_", " ").capitalize(), ""
 
 
@@ -457,6 +466,7 @@ def _detail_context(request, esc, *, failed=None):
         "root_cause_label": _label(RootCauseCategory, esc.root_cause_category) if esc.root_cause_category else "",
         "is_open": esc.status in OPEN_STATUSES, "terminal": esc.status in states.TERMINAL,
         "created_ago": ago(esc.created_at, timezone.now()), "updated_ago": ago(esc.updated_at, timezone.now()),
+        "sla": sla_rows(events, timezone.now(), request.user.time_zone or "UTC") if esc.sla_generation else [],
     }
 
 

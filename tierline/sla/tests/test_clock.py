@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -444,13 +445,7 @@ def test_results_are_utc_and_deterministic():
 def test_the_module_is_pure():
     code = ("import sys; import tierline.sla.clock as c; c.marks; import tierline.sla.clock_marks; "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'django'); assert not bad, bad")
-    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": "."}, cwd=_root())
-
-
-def _root():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parents[3]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[3])
 
 
 def test_evaluate_is_fast_with_a_warm_calendar_cache():

@@ -8,8 +8,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tierline.audit.event_types import EventType as E
+from tierline.calendars.spec import calendar_from_dict
+from tierline.calendars.timecalc import add_business_time, business_time_between, is_open
 from tierline.escalations import states
-from tierline.sla.clock import done_keys, due_marks, evaluate, marks, next_due, schedule
+from tierline.sla.clock import (
+    COUNTED,
+    done_keys,
+    due_marks,
+    evaluate,
+    marks,
+    next_due,
+    project,
+    schedule,
+    split,
+    utc,
+)
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OFFICE = {"timezone": "Europe/London",
@@ -40,7 +53,7 @@ def at_us(moment: datetime) -> int:
 
 
 gaps = st.one_of(st.just(0), st.integers(1, 3 * 3600), st.integers(3 * 3600, 4 * 24 * 3600))
-plans = st.lists(st.tuples(gaps, st.integers(0, 10_000)), max_size=14)
+plans = st.lists(st.tuples(gaps, st.integers(0, 10_000)), max_size=18)
 
 
 def build(calendar: str, plan: list[tuple[int, int]], ticks: bool = True) -> list[dict]:
@@ -59,7 +72,9 @@ def build(calendar: str, plan: list[tuple[int, int]], ticks: bool = True) -> lis
         if status in states.TERMINAL:
             break
         t += timedelta(seconds=gap)
-        options = [("move", m) for m in states.allowed_moves(status)] + [("note", None)]
+        # Cancel and merge end the history: offered one step in six, so most histories run on.
+        options = [("move", m) for m in states.allowed_moves(status)
+                   if m not in ("cancel", "merge_close") or choice % 6 == 0] + [("note", None)]
         if status in states.OPEN:
             options += [("reply", E.PUBLIC_REPLY), ("reply", E.CUSTOMER_CONTACTED), ("escalate", None),
                         ("retime", None)]
@@ -219,3 +234,24 @@ def test_due_marks_are_the_reached_marks_not_done(history, extra):
         following = next_due(recorded, as_of)
         assert following is None or at_us(following) > now
         assert evaluate(recorded, as_of) == report  # recording marks does not move the clock
+
+
+# --- the clock's calendar walks agree with timecalc's public arithmetic --------------------------
+
+@SETTINGS
+@given(st.sampled_from(sorted(CALENDARS)), st.integers(0, 60 * 24 * 3600 * 10**6),
+       st.lists(st.integers(1, 30 * 24 * 3600 * 10**6), min_size=1, max_size=6))
+def test_split_and_project_agree_with_timecalc(calendar, offset, amounts):
+    cal = calendar_from_dict(CALENDARS[calendar])
+    start = START + timedelta(microseconds=offset)
+    a = at_us(start)
+    amounts = sorted(amounts)
+    expected = [at_us(add_business_time(start, timedelta(microseconds=r), cal)) for r in amounts]
+    assert project(cal, a, amounts) == expected
+    b = a + amounts[-1]
+    pieces = split(cal, a, b)
+    assert pieces[0][0] == a and pieces[-1][1] == b
+    assert all(x[1] == y[0] for x, y in zip(pieces, pieces[1:], strict=False))
+    total = sum(p[3] for p in pieces)
+    assert timedelta(microseconds=total) == business_time_between(start, utc(b), cal)
+    assert all(is_open(utc(s), cal) == (kind == COUNTED) for s, _, kind, _ in pieces)

@@ -104,7 +104,7 @@ def test_worker_lag_is_the_age_of_the_oldest_due_deadline(world):
 def test_two_concurrent_workers_run_each_step_exactly_once():
     world = build_world()
     setup_policy(world, warnings=[50], steps=STEPS[:2])
-    count = 300
+    count = 1000
     for i in range(count):
         world.escalation(title=f"Case {i}")
     when = world.now + 10 * H
@@ -132,3 +132,19 @@ def test_two_concurrent_workers_run_each_step_exactly_once():
     assert Escalation.objects.filter(level=2).count() == count
     assert Escalation.objects.filter(next_deadline__lte=when).count() == 0
     assert tenant_chain_problem(world.tenant.pk) is None
+
+
+def test_detail_page_shows_the_clocks_and_sla_events(world, client, monkeypatch):
+    from django.utils import timezone
+
+    setup_policy(world)
+    esc = world.escalation()
+    sweep(world.now + 3 * H)
+    client.force_login(world.users["supervisor"])
+    # The page reads the clock at its edge: pin that edge to the world's time.
+    monkeypatch.setattr(timezone, "now", lambda: world.now + 3 * H + dt.timedelta(minutes=10))
+    html = client.get(f"/escalations/{esc.reference}/").content.decode()
+    assert 'data-sla-target="resolution"' in html
+    assert "50 min of business time left" in html and "sla-risk" in html
+    assert "SLA policy Standard v1 applied (created)" in html
+    assert "SLA warning (75 %): resolution" in html
