@@ -24,7 +24,8 @@ from tierline.tenancy.models import Customer, Membership, Team
 
 CUSTOMER_CHOICES_LIMIT = 200
 STATUS_FILTER_CHOICES = [("", "Open (any)"), ("all", "Any status"), *Status.choices]
-VIEWS = (("mine", "My escalations"), ("team", "My team's"), ("open", "All open"))
+VIEWS = (("mine", "My escalations"), ("team", "My team's"), ("open", "All open"),
+         ("at_risk", "At risk (SLA)"))
 
 
 def _blank(label: str, choices) -> list:

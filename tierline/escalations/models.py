@@ -100,6 +100,8 @@ class Escalation(WritePathModel):
     sla_generation = models.PositiveIntegerField(default=0)
     # The SLA engine's next due moment; the worker claims rows by it. Null when nothing is due.
     next_deadline = models.DateTimeField(null=True, blank=True)
+    # The earliest breach (past or projected) of a running SLA target: the "at risk" queue's order.
+    sla_breach_at = models.DateTimeField(null=True, blank=True)
     # Optimistic concurrency: bumped by every action; API callers send it back as If-Match.
     version = models.PositiveIntegerField(default=1)
 
@@ -111,6 +113,8 @@ class Escalation(WritePathModel):
             models.Index(fields=["tenant", "-created_at"], name="esc_tenant_created"),
             models.Index(fields=["next_deadline"], name="esc_next_deadline",
                          condition=models.Q(next_deadline__isnull=False)),
+            models.Index(fields=["tenant", "sla_breach_at"], name="esc_at_risk",
+                         condition=models.Q(sla_breach_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

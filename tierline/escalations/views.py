@@ -154,6 +154,11 @@ def escalation_list(request):
             cursor, error = None, "That page link is not valid any more; showing the first page."
     if view == "team":
         rows, next_cursor = _keyset_page(queries.filtered(actor, f).filter(team_id__in=my_team_ids), cursor)
+    elif view == "at_risk":
+        # Soonest breach first (already breached on top); one page is what a supervisor acts on.
+        rows = list(queries.filtered(actor, f).filter(sla_breach_at__isnull=False)
+                    .select_related(*queries.LIST_RELATED).order_by("sla_breach_at", "id")[:PAGE_SIZE])
+        next_cursor = None
     else:
         rows, next_cursor = queries.page(actor, f, cursor=cursor, limit=PAGE_SIZE)
     now = timezone.now()
@@ -168,7 +173,7 @@ def escalation_list(request):
         next_qs = params.urlencode()
     open_qs = queries.filtered(actor, queries.ListFilters(status=["open"]))
     counts = {"mine": open_qs.filter(owner=user).count(), "team": open_qs.filter(team_id__in=my_team_ids).count(),
-              "open": open_qs.count()}
+              "open": open_qs.count(), "at_risk": open_qs.filter(sla_breach_at__isnull=False).count()}
     # Tabs start unfiltered: htmx swaps only the results, so links built from this request's
     # filters would go stale as soon as a filter changes.
     tabs = [{"code": code, "label": label, "count": counts[code], "active": code == view,

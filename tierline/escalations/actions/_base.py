@@ -125,9 +125,9 @@ class Op:
         if self._pending:
             raise RuntimeError(f"changes with no event: {sorted(self._pending)}")
         if not self._events:
-            if self._dirty == {"next_deadline"}:
+            if self._dirty and self._dirty <= {"next_deadline", "sla_breach_at"}:
                 # Scheduling state only (derived from the log): saved without an event or version.
-                self.esc.save(update_fields=["next_deadline"])
+                self.esc.save(update_fields=sorted(self._dirty))
             return
         if not row_saved:
             self.esc.version += 1

@@ -88,16 +88,28 @@ def next_deadline_for(events: list[dict], now):
     return clock.next_due(events, now)
 
 
+def breach_at(events: list[dict], now):
+    """The earliest breach instant (past or projected) among targets still running."""
+    from tierline.sla import clock
+
+    report = clock.evaluate(events, now)
+    if report.terminal:
+        return None
+    times = [ts.deadline for ts in report.targets.values() if ts.phase == "running" and ts.deadline]
+    return min(times) if times else None
+
+
 def refresh_deadline(esc, now) -> None:
-    """Re-derive next_deadline from the log after a change (called by Op.finish)."""
+    """Re-derive next_deadline and the breach time from the log after a change (Op.finish)."""
     from tierline.escalations.models import Escalation
 
-    if esc.sla_policy_id is None and esc.next_deadline is None:
+    if esc.sla_policy_id is None and esc.next_deadline is None and esc.sla_breach_at is None:
         return
-    wanted = next_deadline_for(event_dicts(esc.pk), now) if esc.sla_policy_id else None
-    if wanted != esc.next_deadline:
-        Escalation.objects.filter(pk=esc.pk).update(next_deadline=wanted)
-        esc.next_deadline = wanted
+    events = event_dicts(esc.pk) if esc.sla_policy_id else []
+    wanted = (next_deadline_for(events, now), breach_at(events, now)) if events else (None, None)
+    if wanted != (esc.next_deadline, esc.sla_breach_at):
+        Escalation.objects.filter(pk=esc.pk).update(next_deadline=wanted[0], sla_breach_at=wanted[1])
+        esc.next_deadline, esc.sla_breach_at = wanted
 
 
 def _supervisor_chain(team) -> set[int]:
@@ -175,6 +187,7 @@ def sla_tick(escalation, *, now):
     with mutate(escalation, actor=Actor.system(SLA_ENGINE), now=now, perm=Perm.ESCALATE, name="sla_tick") as op:
         if op.esc.sla_policy_id is None:
             op.set_plain("next_deadline", None)
+            op.set_plain("sla_breach_at", None)
             return op.esc
         for mark in clock.due_marks(event_dicts(op.esc.pk), now):
             data = {"sla_key": mark.key, "target": mark.target, "due_at": mark.at,
@@ -188,5 +201,7 @@ def sla_tick(escalation, *, now):
                 _run_step(op, mark, data)
         if not op.has_events:
             # Nothing owed (a stale deadline): only the schedule moves, which is not an audited fact.
-            op.set_plain("next_deadline", next_deadline_for(event_dicts(op.esc.pk), now))
+            events = event_dicts(op.esc.pk)
+            op.set_plain("next_deadline", next_deadline_for(events, now))
+            op.set_plain("sla_breach_at", breach_at(events, now))
     return op.esc

@@ -148,3 +148,20 @@ def test_detail_page_shows_the_clocks_and_sla_events(world, client, monkeypatch)
     assert "50 min of business time left" in html and "sla-risk" in html
     assert "SLA policy Standard v1 applied (created)" in html
     assert "SLA warning (75 %): resolution" in html
+
+
+def test_at_risk_queue_lists_soonest_breach_first(world, client):
+    setup_policy(world, warnings=[], steps=[])
+    late = world.escalation(title="Created first, breaches first")
+    soon = world.escalation(title="Created later", now=world.now + H)
+    paused = world.escalation(title="Waiting on the customer")
+    actions.acknowledge(paused, actor=world.actor(), now=world.now)
+    actions.set_pending(paused, waiting_on="customer", actor=world.actor(), now=world.now)
+    done = world.escalation(title="Already resolved")
+    actions.acknowledge(done, actor=world.actor(), now=world.now)
+    actions.resolve(done, summary="ok", resolution_code="fixed", actor=world.actor(), now=world.now)
+    assert fresh(late).sla_breach_at == world.now + 4 * H and fresh(paused).sla_breach_at is None
+    client.force_login(world.users["supervisor"])
+    html = client.get("/escalations/?view=at_risk").content.decode()
+    assert html.index(late.reference) < html.index(soon.reference)
+    assert paused.reference not in html and done.reference not in html
