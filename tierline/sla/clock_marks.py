@@ -150,15 +150,36 @@ def done_keys(events: Iterable[dict], as_of: datetime | None = None) -> frozense
     return frozenset(keys)
 
 
+def _without_generation(key: str) -> str:
+    return ":".join(part for part in key.split(":") if not (part[:1] == "g" and part[1:].isdigit()))
+
+
+def _generation_start(events: list[dict], now: int) -> int | None:
+    starts = [instant(ev["occurred_at"], "occurred_at") for ev in events
+              if ev["type"] == EventType.SLA_POLICY_APPLIED and instant(ev["occurred_at"], "occurred_at") <= now]
+    return max(starts) if starts else None
+
+
 def schedule(events: Iterable[dict], as_of: datetime) -> tuple[list[Mark], datetime | None]:
-    """(due_marks, next_due) from one evaluation."""
+    """(due_marks, next_due) from one evaluation.
+
+    Carry-over across generations: a mark of the current generation whose instant came before
+    that generation took effect, and whose same warning/breach/step (same target, cycle and
+    index) was already recorded under an earlier generation, counts as done. Otherwise a re-time
+    or a priority change would replay every past warning, breach and step — and a
+    raise-priority step under per-priority policies would cascade to P1 in one sweep.
+    """
     events = list(events)
     report = evaluate(events, as_of)
     done = done_keys(events, as_of)
     now = instant(as_of)
+    started = _generation_start(events, now)
+    done_before = {_without_generation(k) for k in done}
     due, later = [], []
     for m in marks(report):
         if m.at is None or m.key in done:
+            continue
+        if started is not None and instant(m.at) <= started and _without_generation(m.key) in done_before:
             continue
         (due if instant(m.at) <= now else later).append(m)
     return due, min((m.at for m in later), default=None)

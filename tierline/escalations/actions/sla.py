@@ -82,10 +82,8 @@ def next_deadline_for(events: list[dict], now):
     """When the worker must look at this escalation next: an overdue mark at once, else the next."""
     from tierline.sla import clock
 
-    due = clock.due_marks(events, now)
-    if due:
-        return min(m.at for m in due)
-    return clock.next_due(events, now)
+    due, upcoming = clock.schedule(events, now)
+    return min(m.at for m in due) if due else upcoming
 
 
 def breach_at(events: list[dict], now):

@@ -218,14 +218,30 @@ def test_due_marks_are_the_reached_marks_not_done(history, extra):
         assert len({m.key for m in every}) == len(every)
         now = at_us(as_of)
         due = due_marks(events, as_of)
-        assert due == [m for m in every if m.at is not None and at_us(m.at) <= now and m.key not in done]
+        # Carry-over: a mark already given under an earlier generation, whose instant precedes the
+        # current generation, is not given again.
+        starts = [at_us(e["occurred_at"]) for e in events
+                  if e["type"] == int(E.SLA_POLICY_APPLIED) and at_us(e["occurred_at"]) <= now]
+        started = max(starts, default=None)
+
+        def base(key):
+            return ":".join(p for p in key.split(":") if not (p[:1] == "g" and p[1:].isdigit()))
+
+        given = {base(k) for k in done}
+
+        def carried(m, started=started, given=given):
+            return started is not None and at_us(m.at) <= started and base(m.key) in given
+
+        assert due == [m for m in every
+                       if m.at is not None and at_us(m.at) <= now and m.key not in done and not carried(m)]
         for m in every:
             reached = m.threshold <= report.targets[m.target].elapsed
             if reached:
                 assert m.at is not None and at_us(m.at) <= now
             elif m.at is not None:
                 assert at_us(m.at) > now and report.targets[m.target].phase == "running"
-        ahead = [m.at for m in every if m.at is not None and at_us(m.at) > now and m.key not in done]
+        ahead = [m.at for m in every if m.at is not None and at_us(m.at) > now and m.key not in done
+                 and not carried(m)]
         assert next_due(events, as_of) == min(ahead, default=None)
         # The worker records them: nothing is due any more, and the next deadline is ahead.
         recorded = events + [{"seq": len(events) + n + 1, "type": int(E.SLA_STEP), "occurred_at": as_of,

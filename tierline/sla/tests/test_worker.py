@@ -165,3 +165,24 @@ def test_at_risk_queue_lists_soonest_breach_first(world, client):
     html = client.get("/escalations/?view=at_risk").content.decode()
     assert html.index(late.reference) < html.index(soon.reference)
     assert paused.reference not in html and done.reference not in html
+
+
+def test_a_priority_raise_step_does_not_cascade_through_per_priority_policies(world):
+    cal = Calendar.objects.create(tenant=world.tenant, name="24x7", spec={"timezone": "UTC", "always_open": True})
+    steps = [{"target": "resolution", "offset": 0, "action": "escalate_level"},
+             {"target": "resolution", "offset": 0, "action": "raise_priority"}]
+    SlaPolicy.objects.create(tenant=world.tenant, name="P3", priority="P3", calendar=cal, resolution=4 * H, steps=steps)
+    SlaPolicy.objects.create(tenant=world.tenant, name="P2", priority="P2", calendar=cal, resolution=6 * H, steps=steps)
+    esc = world.escalation(priority="P3")
+    sweep(world.now + 4 * H)
+    esc = fresh(esc)
+    # One breach, one escalation, one raise: the P2 snapshot does not replay the P3 breach.
+    assert (esc.priority, esc.level, esc.sla_generation) == ("P2", 2, 2)
+    assert [t for t, _ in sla_events(esc)] == ["sla_breach", "sla_step", "sla_step"]
+    # The P2 target (6 h) is its own clock: it breaches at 6 h, once, and acts again.
+    assert fresh(esc).next_deadline == world.now + 6 * H
+    sweep(world.now + 6 * H)
+    esc = fresh(esc)
+    assert (esc.priority, esc.level) == ("P1", 3)
+    assert [k for _, k in sla_events(esc)][-3:] == ["resolution:c0:g2:breach", "resolution:c0:g2:step0:r0",
+                                                     "resolution:c0:g2:step1:r0"]
