@@ -92,3 +92,22 @@ def test_run_serves_ui_and_api_and_stops_cleanly(instance):
     assert proc.returncode == 0, output
     assert "worker started" in output and "worker stopped" in output
     assert Path(env["TIERLINE_SQLITE_PATH"]).exists()
+
+
+def test_audit_verify_reports_intact_and_broken_chains(instance):
+    import sqlite3
+
+    env, tierline = instance
+    tierline("demo", "--escalations", "15", "--customers", "10")
+    out = tierline("audit", "verify").stdout
+    assert "ACME:" in out and "chain intact" in out and "BROKEN" not in out
+    with sqlite3.connect(env["TIERLINE_SQLITE_PATH"]) as db:
+        db.execute("UPDATE audit_event SET data = '{\"body\": \"rewritten\"}' WHERE id = "
+                   "(SELECT min(id) FROM audit_event WHERE tenant_id = (SELECT id FROM tenancy_tenant "
+                   "WHERE code = 'GLOBEX'))")
+    broken = tierline("audit", "verify", check=False)
+    assert broken.returncode != 0
+    assert "GLOBEX: BROKEN at event #1: modified" in broken.stdout and "ACME:" in broken.stdout
+    assert "failed verification" in broken.stderr
+    missing = tierline("audit", "verify", "--tenant", "NOPE", check=False)
+    assert missing.returncode != 0 and "no tenant with code 'NOPE'" in missing.stderr
