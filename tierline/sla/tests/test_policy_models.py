@@ -113,3 +113,22 @@ def test_priority_change_selects_the_new_priority_policy(world, calendar):
 def test_no_policy_means_no_snapshot(world):
     esc = world.escalation()
     assert applied(esc) == [] and esc.sla_policy_id is None
+
+
+def test_admin_retime_action_applies_the_edited_policy_to_open_escalations_only(world, calendar, client):
+    from tierline.accounts.models import User
+
+    p = policy(world, calendar, "Default")
+    open_one = world.escalation()
+    closed_one = world.escalation(title="done")
+    actions.acknowledge(closed_one, actor=world.actor(), now=world.now)
+    actions.resolve(closed_one, summary="ok", resolution_code="fixed", actor=world.actor(), now=world.now)
+    p.resolution = dt.timedelta(hours=2)
+    p.save()
+    admin_user = world.users["admin"]
+    User.objects.filter(pk=admin_user.pk).update(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    response = client.post("/admin/sla/slapolicy/", {"action": "retime", "_selected_action": [p.pk]}, follow=True)
+    assert "Re-timed 1 open escalation(s)." in response.content.decode()
+    assert [d["policy"]["targets"]["resolution"] for d in applied(open_one)] == [8 * 3600, 2 * 3600]
+    assert len(applied(closed_one)) == 1
