@@ -9,8 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from tierline.core.errors import WritePathViolation
-from tierline.core.writepath import in_write_path, require_write_path
+from tierline.core.writepath import require_write_path
 from tierline.escalations.choices import Channel, EscalationType, LinkKind, Priority, Status, Trigger
 from tierline.escalations.states import OPEN
 from tierline.tenancy.models import TenantOwned
@@ -216,8 +215,3 @@ class IdempotencyRecord(TenantOwned):
     def __str__(self) -> str:
         return self.key
 
-
-__all__ = [
-    "Attachment", "Escalation", "EscalationTag", "IdempotencyRecord", "Link", "ReferenceCounter",
-    "Watcher", "WritePathViolation", "in_write_path", "Status",
-]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -41,8 +40,3 @@ def run_forever(stop: threading.Event, poll: float | None = None) -> None:
             continue  # there may be more: go again at once
         stop.wait(poll)
     log.info("worker stopped")
-
-
-def sleep_until_stopped(stop: threading.Event) -> None:
-    while not stop.is_set():
-        time.sleep(0.2)

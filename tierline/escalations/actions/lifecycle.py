@@ -8,7 +8,7 @@ from tierline.accounts.permissions import Perm
 from tierline.audit.event_types import EventType
 from tierline.core.errors import InvalidInput
 from tierline.escalations.actions._base import choice, mutate, text
-from tierline.escalations.choices import ResolutionCode, RootCauseCategory, Status
+from tierline.escalations.choices import ResolutionCode, RootCauseCategory
 
 
 def acknowledge(escalation, *, actor, now, expected_version=None):
@@ -122,5 +122,3 @@ def cancel(escalation, *, actor, now, reason: str, expected_version=None):
         op.record(EventType.CANCELLED, reason=reason)
     return op.esc
 
-
-__all__ = ["Status"]
