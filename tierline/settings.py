@@ -193,6 +193,8 @@ TIERLINE = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ),
+    # How long a SQLite worker's sweep lease lasts: a dead worker's lease blocks others this long.
+    "SLA_LEASE_SECONDS": float(os.environ.get("TIERLINE_SLA_LEASE_SECONDS", "30")),
     "WORKER_POLL_SECONDS": float(os.environ.get("TIERLINE_WORKER_POLL_SECONDS", "1.0")),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("TIERLINE_OUTBOX_MAX_ATTEMPTS", "8")),
 }

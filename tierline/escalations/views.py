@@ -102,6 +102,19 @@ def ago(value, now) -> str:
     return f"{int(seconds // 86400)} d ago"
 
 
+def sla_badge(breach_at, now) -> dict | None:
+    """The list's SLA cell from the stored earliest breach instant (no per-row clock replay)."""
+    if breach_at is None:
+        return None
+    left = (breach_at - now).total_seconds()
+    when = timezone.localtime(breach_at).strftime("%a %H:%M")
+    if left <= 0:
+        return {"level": "breached", "text": f"breached {ago(breach_at, now)}", "title": f"breach {when}"}
+    hours, minutes = divmod(int(left // 60), 60)
+    text = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    return {"level": "risk" if left < 2 * 3600 else "ok", "text": f"due {when}", "title": f"{text} left (wall time)"}
+
+
 def _label(choices, value) -> str:
     try:
         return choices(value).label
@@ -164,6 +177,7 @@ def escalation_list(request):
     now = timezone.now()
     for row in rows:
         row.created_ago, row.updated_ago = ago(row.created_at, now), ago(row.updated_at, now)
+        row.sla_badge = sla_badge(row.sla_breach_at, now)
 
     params = request.GET.copy()
     params.pop("cursor", None)

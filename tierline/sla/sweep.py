@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from tierline.escalations.actions import sla_tick
@@ -20,7 +21,6 @@ from tierline.escalations.models import Escalation
 from tierline.sla.models import SweepLease
 
 log = logging.getLogger("tierline.sla")
-LEASE = dt.timedelta(seconds=30)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -31,7 +31,7 @@ def _holds_lease(now: dt.datetime) -> bool:
         lease, _ = SweepLease.objects.get_or_create(name="sla", defaults={"holder": HOLDER, "expires_at": now})
         if lease.holder != HOLDER and lease.expires_at > now:
             return False
-        SweepLease.objects.filter(name="sla").update(holder=HOLDER, expires_at=now + LEASE)
+        SweepLease.objects.filter(name="sla").update(holder=HOLDER, expires_at=now + dt.timedelta(seconds=settings.TIERLINE["SLA_LEASE_SECONDS"]))
     return True
 
 

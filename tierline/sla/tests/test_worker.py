@@ -186,3 +186,30 @@ def test_a_priority_raise_step_does_not_cascade_through_per_priority_policies(wo
     assert (esc.priority, esc.level) == ("P1", 3)
     assert [k for _, k in sla_events(esc)][-3:] == ["resolution:c0:g2:breach", "resolution:c0:g2:step0:r0",
                                                      "resolution:c0:g2:step1:r0"]
+
+
+def test_queue_shows_an_sla_badge_per_row(world, client):
+    import re
+
+    from django.utils import timezone
+
+    setup_policy(world, warnings=[], steps=[])
+    now = timezone.now()
+    fine = world.escalation(title="Plenty of time", now=now)
+    risky = world.escalation(title="Breaches within the hour", now=now - 3.5 * H)
+    late = world.escalation(title="Already over", now=now - 5 * H)
+    no_sla = world.escalation(title="Resolved", now=now)
+    actions.acknowledge(no_sla, actor=world.actor(), now=now)
+    actions.resolve(no_sla, summary="ok", resolution_code="fixed", actor=world.actor(), now=now)
+    client.force_login(world.users["supervisor"])
+    html = client.get("/escalations/?view=open&status=all").content.decode()
+
+    def badge(esc):
+        row = re.search(rf'<tr data-reference="{esc.reference}">(.*?)</tr>', html, re.S).group(1)
+        found = re.search(r'class="badge sla sla-(\w+)"[^>]*>([^<]*)<', row)
+        return found.groups() if found else None
+
+    assert badge(fine)[0] == "ok" and badge(fine)[1].startswith("due ")
+    assert badge(risky)[0] == "risk"
+    assert badge(late) == ("breached", "breached 1 h ago")
+    assert badge(no_sla) is None
