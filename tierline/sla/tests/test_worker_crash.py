@@ -22,7 +22,7 @@ import pytest
 COUNT = 120
 
 SETUP = textwrap.dedent("""
-    import datetime as dt, django
+    import datetime as dt, os, django
     django.setup()
     from tierline.sla.models import Calendar, SlaPolicy
     from tierline.testing.world import build_world
@@ -33,9 +33,9 @@ SETUP = textwrap.dedent("""
         steps=[{"target": "resolution", "offset": -1800, "action": "notify", "whom": "supervisor_chain"},
                {"target": "resolution", "offset": 0, "action": "escalate_level"}])
     past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=10)
-    for i in range(%d):
+    for i in range(int(os.environ["CRASH_TEST_COUNT"])):
         world.escalation(title=f"Case {i}", now=past)
-""" % COUNT)
+""")
 
 REPORT = textwrap.dedent("""
     import json, django
@@ -66,7 +66,8 @@ def installation(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(TIERLINE_DEV="1", TIERLINE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tierline.settings",
                TIERLINE_WORKER_POLL_SECONDS="0.2",
-               TIERLINE_SLA_LEASE_SECONDS="3")
+               TIERLINE_SLA_LEASE_SECONDS="3",
+               CRASH_TEST_COUNT=str(COUNT))
     pg_url = os.environ.get("DATABASE_URL", "")
     dropper = None
     if pg_url.startswith("postgres"):
