@@ -6,6 +6,7 @@
     tierline createuser   add a user (optionally with a tenant role)
     tierline demo         load the demo data (idempotent)
     tierline calendar     business-time arithmetic on a calendar file (due / between; no database)
+    tierline matrix       the escalation matrix: export (YAML), import (draft, --publish), dry-run
     tierline <anything>   any other Django management command
 """
 

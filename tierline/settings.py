@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tierline.escalations",
     "tierline.notifications",
     "tierline.sla",
+    "tierline.routing",
     "tierline.runtime",
     "tierline.demo",
 ]

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tierline.api import api
+from tierline.routing import views as routing_views
 from tierline.sla import views as sla_views
 
 urlpatterns = [
@@ -11,5 +12,9 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("", include("tierline.accounts.urls")),
     path("sla/simulator/", sla_views.simulator, name="sla-simulator"),
+    path("routing/guidance/", routing_views.create_guidance, name="routing-guidance"),
+    path("routing/matrix/", routing_views.matrix_home, name="routing-matrix-home"),
+    path("routing/<str:code>/matrix/", routing_views.matrix_page, name="routing-matrix"),
+    path("escalations/<str:reference>/guidance/", routing_views.escalate_guidance, name="routing-escalate-guidance"),
     path("", include("tierline.escalations.urls")),
 ]

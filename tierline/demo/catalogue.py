@@ -373,3 +373,12 @@ CANCEL = ["Customer withdrew the complaint.", "Raised in error: not an escalatio
 REOPEN = ["Customer reports the problem is back.", "The promised credit has not arrived.",
           "Customer not satisfied with the outcome."]
 MERGE = ["Same issue reported twice by the customer.", "Duplicate raised from a second channel."]
+
+APPROVAL_REASONS = {
+    "compensation": ["Goodwill credit for the outage days, as agreed with the customer",
+                     "Refund of the double charge plus a month's fee as a gesture",
+                     "Compensation under the service guarantee in the client's terms"],
+    "policy_exception": ["Waive the early-termination fee: the fault was ours",
+                         "Accept the return outside the 30-day window after repeated faults",
+                         "Keep the legacy tariff for a long-standing customer"],
+}

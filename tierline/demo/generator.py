@@ -42,6 +42,7 @@ ACTIONS: dict[str, Callable] = {
     "set_pending": actions.set_pending, "resume": actions.resume, "resolve": actions.resolve,
     "close": actions.close, "reopen": actions.reopen, "cancel": actions.cancel, "link": actions.link,
     "merge": actions.merge, "watch": actions.watch, "set_tags": actions.set_tags,
+    "request_approval": actions.request_approval, "decide_approval": actions.decide_approval,
 }
 # (escalations created so far, escalations in the plan, actions run so far)
 Progress = Callable[[int, int, int], None]

@@ -383,6 +383,17 @@ class History:
         self.wait((DAY, 6 * DAY))
         self.add("close", self.with_perm(Perm.RESOLVE))
 
+    def approval(self, kind: str, **money) -> None:
+        """Money and policy exceptions wait for a manager who is not the one asking (four eyes)."""
+        asker = self.with_perm(Perm.WORK)
+        self.add("request_approval", asker, kind=kind, reason=self.rng.choice(cat.APPROVAL_REASONS[kind]), **money)
+        self.wait((600, 6 * 3600))
+        approver = self.cast.lead(self.tenant, "mgmt4")
+        if approver == asker:
+            approver = self.cast.lead(self.tenant, "exec5")
+        self.add("decide_approval", approver, kind=kind, approve=True, note="Approved within policy")
+        self.wait((300, 3600))
+
     def resolve(self) -> None:
         esc, rng = self.esc, self.rng
         codes, causes = cat.OUTCOMES[esc.type]
@@ -394,6 +405,9 @@ class History:
             low, high = {"GBP": (5, 250), "USD": (10, 500), "INR": (500, 25000)}[self.p.currency(self.tenant)]
             kw.update(compensation_amount=f"{low * (high / low) ** rng.random():.2f}",
                       compensation_currency=self.p.currency(self.tenant))
+            self.approval("compensation", amount=kw["compensation_amount"], currency=kw["compensation_currency"])
+        if code == "policy_exception":
+            self.approval("policy_exception")
         self.add("resolve", self.with_perm(Perm.RESOLVE), **kw)
         self.status = "resolved"
         if rng.random() < 0.7:

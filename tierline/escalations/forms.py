@@ -79,8 +79,9 @@ class CreateForm(forms.Form):
     type = forms.ChoiceField(choices=EscalationType.choices)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.P3)
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
-    trigger = forms.ChoiceField(choices=Trigger.choices, initial=Trigger.HIERARCHICAL)
-    team = TeamChoiceField(queryset=Team.objects.none(), empty_label="Choose a team…")
+    trigger = forms.ChoiceField(choices=[("", "As the matrix decides"), *Trigger.choices], required=False)
+    team = TeamChoiceField(queryset=Team.objects.none(), required=False,
+                           empty_label="Let the escalation matrix decide")
     # A select of the first customers plus a free account id: big clients have too many
     # customers for one select, and agents usually have the account id from the call anyway.
     customer = forms.CharField(required=False, widget=forms.Select)

@@ -93,6 +93,10 @@ class Escalation(WritePathModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
     reassignment_count = models.PositiveIntegerField(default=0)
+    # The matrix version and rule that routed it at intake (None: routed by hand).
+    matrix_version = models.PositiveIntegerField(null=True, blank=True)
+    routing_rule = models.CharField(max_length=120, blank=True)
+    routing_requires = models.JSONField(default=list, blank=True)  # fields the matrix made required
     # The SLA policy in force (its frozen snapshot is in the event log) and its generation, which
     # an explicit re-time or a priority change bumps so steps run once per generation.
     sla_policy = models.ForeignKey("sla.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -215,3 +219,63 @@ class IdempotencyRecord(TenantOwned):
     def __str__(self) -> str:
         return self.key
 
+
+
+class Collaboration(WritePathModel):
+    """Another team working on the escalation beside the owning team, with its own acknowledgement."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="collaborations")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=2000)
+    added_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+
+    class Meta(WritePathModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["escalation", "team"], name="collaboration_once")]
+
+
+class Approval(WritePathModel):
+    """A compensation/refund above the tenant's threshold, or a policy exception, awaiting a manager."""
+
+    class Kind(models.TextChoices):
+        COMPENSATION = "compensation", "Compensation / refund"
+        POLICY_EXCEPTION = "policy_exception", "Policy exception"
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="approvals")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    reason = models.CharField(max_length=2000)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_by_label = models.CharField(max_length=200)
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=2000, blank=True)
+
+
+class ClientRequest(WritePathModel):
+    """The customer asked to escalate; the supervisor of the current team must acknowledge in time."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="client_requests")
+    reason = models.CharField(max_length=2000)
+    source = models.CharField(max_length=20)  # status_page, email, api
+    requested_at = models.DateTimeField()
+    team = models.ForeignKey("tenancy.Team", on_delete=models.PROTECT, related_name="+")
+    ack_due_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    overdue_at = models.DateTimeField(null=True, blank=True)  # when the worker reported it overdue
+
+    class Meta(WritePathModel.Meta):
+        indexes = [models.Index(fields=["ack_due_at"], name="client_request_due",
+                                condition=models.Q(acknowledged_at__isnull=True, overdue_at__isnull=True))]

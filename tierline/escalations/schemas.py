@@ -35,10 +35,10 @@ class EscalationCreate(Strict):
     title: str = Text200
     description: str = Field(default="", max_length=20000)
     type: EscalationType
-    trigger: Trigger = Trigger.HIERARCHICAL
+    trigger: Trigger | None = Field(default=None, description="omit to let the escalation matrix record it")
     priority: Priority
     channel: Channel
-    team: int
+    team: int | None = Field(default=None, description="omit to let the tenant's escalation matrix route it")
     customer: int | None = None
     external_id: str = Field(default="", max_length=100)
     owner: int | None = None
@@ -169,6 +169,8 @@ class EscalationOut(Schema):
     reopen_count: int
     reassignment_count: int
     version: int
+    matrix_version: int | None = Field(description="the escalation matrix version that routed it at intake")
+    routing_rule: str = Field(description="the matrix rule that routed it ('' when routed by hand)")
     allowed_moves: list[str]
 
 

@@ -29,6 +29,7 @@ def escalation_dict(esc) -> dict:
         "created_at": esc.created_at, "updated_at": esc.updated_at, "acknowledged_at": esc.acknowledged_at,
         "resolved_at": esc.resolved_at, "closed_at": esc.closed_at, "reopen_count": esc.reopen_count,
         "reassignment_count": esc.reassignment_count, "version": esc.version,
+        "matrix_version": esc.matrix_version, "routing_rule": esc.routing_rule,
         "allowed_moves": states.allowed_moves(esc.status),
     }
 

@@ -217,7 +217,7 @@ def escalation_create(request):
                 esc = actions.create_escalation(
                     actor=_actor(request), now=timezone.now(), tenant=d["tenant"], title=d["title"],
                     description=d["description"], type=d["type"], priority=d["priority"], channel=d["channel"],
-                    trigger=d["trigger"], team=d["team"], customer=d["customer"], external_id=d["external_id"],
+                    trigger=d["trigger"] or None, team=d["team"], customer=d["customer"], external_id=d["external_id"],
                     tags=forms.split_tags(d["tags"]),
                 )
             except DomainError as err:
@@ -436,7 +436,31 @@ def _describe(ev, names: _Names) -> tuple[str, str]:
         if not policy:
             return f"No SLA clock: {d.get('problem', 'no policy')}", ""
         return f"SLA policy {policy.get('name')} v{policy.get('version')} applied ({d.get('reason', '')})", ""
-    return code.replace("_", " ").capitalize(), ""
+    return _describe_coordination(code, d, names) or (code.replace("_", " ").capitalize(), "")
+
+
+def _describe_coordination(code: str, d: dict, names) -> tuple[str, str] | None:
+    if code == "routed":
+        who = d.get("assignment", {}).get("reason", "")
+        rule = f"matrix rule {d['rule']!r} (v{d.get('matrix_version')})" if d.get("rule") else "no matrix rule"
+        return f"Routed by {rule}" + (f"; {who}" if who else ""), "\n".join(d.get("reasons") or ())
+    if code == "collaborator_added":
+        return _with_reason(f"{d.get('team_name')} asked to collaborate", d), ""
+    if code == "collaboration_acknowledged":
+        return f"{d.get('team_name')} acknowledged its part", ""
+    if code == "client_escalation_requested":
+        return f"Customer asked to escalate (via {d.get('source', '?').replace('_', ' ')})", d.get("reason", "")
+    if code == "client_request_acknowledged":
+        return "Customer's escalation request acknowledged" + (" (late)" if d.get("late") else ""), d.get("note", "")
+    if code == "client_request_overdue":
+        return "Customer's escalation request not acknowledged in time", ""
+    if code in ("approval_requested", "approval_granted", "approval_rejected"):
+        kind = (d.get("kind") or "").replace("_", " ")
+        money = f" {d['amount']} {d.get('currency', '')}" if d.get("amount") else ""
+        verb = {"approval_requested": "requested", "approval_granted": "granted",
+                "approval_rejected": "rejected"}[code]
+        return f"Approval {verb}: {kind}{money}", d.get("reason") or d.get("note") or ""
+    return None
 
 
 def timeline(esc, events) -> list[dict]:

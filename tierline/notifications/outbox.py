@@ -3,6 +3,8 @@ only if the change it announces was committed."""
 
 from __future__ import annotations
 
+from django.db import connection
+
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
 from tierline.notifications.models import OutboxMessage
@@ -22,18 +24,22 @@ NOTIFY = {
     EventType.SLA_WARNING: "{ref}: {target} SLA at {percent}%",
     EventType.SLA_BREACH: "{ref}: {target} SLA breached",
     EventType.SLA_STEP: "{ref}: SLA step — {target} {action}",
+    EventType.COLLABORATOR_ADDED: "{ref}: your team was asked to collaborate",
+    EventType.CLIENT_ESCALATION_REQUESTED: "{ref}: the customer asks to escalate — acknowledge it",
+    EventType.CLIENT_REQUEST_OVERDUE: "{ref}: a customer's escalation request was not acknowledged in time",
+    EventType.APPROVAL_REQUESTED: "{ref}: approval requested",
+    EventType.APPROVAL_GRANTED: "{ref}: approval granted",
+    EventType.APPROVAL_REJECTED: "{ref}: approval rejected",
 }
 
 
-def _recipients(esc, event, watchers: set[int]) -> set[int]:
-    from tierline.tenancy.models import TeamMember
-
+def _recipients(esc, event, watchers: set[int], leads: set[int]) -> set[int]:
     users = set(watchers)
     if esc.owner_id:
         users.add(esc.owner_id)
-    if event.type in (EventType.CREATED, EventType.ESCALATED, EventType.DE_ESCALATED) and not esc.owner_id:
+    if event.type in _TO_LEADS and not esc.owner_id:
         # Unowned work arriving at a team: its leads hear about it.
-        users |= set(TeamMember.objects.filter(team_id=esc.team_id, is_lead=True).values_list("user_id", flat=True))
+        users |= leads
     users |= set(event.data.get("notify_users") or ())  # recipients an SLA step named
     changes = event.data.get("changes", {})
     if "owner" in changes and changes["owner"][0]:
@@ -41,24 +47,71 @@ def _recipients(esc, event, watchers: set[int]) -> set[int]:
     return users
 
 
-def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
-    from tierline.escalations.models import Watcher
+_TO_LEADS = (EventType.CREATED, EventType.ESCALATED, EventType.DE_ESCALATED)
 
+
+def _people(esc, with_leads: bool) -> tuple[set[int], set[int]]:
+    """(watchers of the escalation, leads of its current team if asked): one query, in plain SQL
+    because compiling the two querysets costs several times what running them does."""
+    from tierline.escalations.models import Watcher
+    from tierline.tenancy.models import TeamMember
+
+    quote = connection.ops.quote_name
+    watcher, member = Watcher._meta, TeamMember._meta
+    sql = (f"SELECT {quote(watcher.get_field('user').column)}, 0 FROM {quote(watcher.db_table)} "
+           f"WHERE {quote(watcher.get_field('escalation').column)} = %s")
+    params = [esc.pk]
+    if with_leads:
+        sql += (f" UNION ALL SELECT {quote(member.get_field('user').column)}, 1 FROM {quote(member.db_table)} "
+                f"WHERE {quote(member.get_field('team').column)} = %s AND {quote(member.get_field('is_lead').column)}")
+        params.append(esc.team_id)
+    watchers, leads = set(), set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for user_id, kind in cursor.fetchall():
+            (leads if kind else watchers).add(user_id)
+    return watchers, leads
+
+
+_FIELDS = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
+_insert_sql: dict[tuple[str, int], str] = {}
+
+
+def _insert(rows: list[OutboxMessage]) -> None:
+    """bulk_create(rows, ignore_conflicts=True) without compiling a query per call."""
+    from django.db.models.constants import OnConflict
+
+    key = (connection.vendor, len(rows))
+    sql = _insert_sql.get(key)
+    if sql is None:
+        ops = connection.ops
+        row = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
+        sql = _insert_sql[key] = " ".join(part for part in (
+            ops.insert_statement(on_conflict=OnConflict.IGNORE), ops.quote_name(OutboxMessage._meta.db_table),
+            f"({', '.join(ops.quote_name(f.column) for f in _FIELDS)})", "VALUES", ", ".join([row] * len(rows)),
+            ops.on_conflict_suffix_sql(_FIELDS, OnConflict.IGNORE, None, None)) if part)
+    params = [f.get_db_prep_save(f.pre_save(message, True), connection) for message in rows for f in _FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
     rows = []
-    watchers = None
+    people = None
     for event in events:
         template = NOTIFY.get(EventType(event.type))
         if template is None:
             continue
-        if watchers is None:
-            watchers = set(Watcher.objects.filter(escalation_id=esc.pk).values_list("user_id", flat=True))
+        if people is None:
+            wants_leads = not esc.owner_id and any(e.type in _TO_LEADS for e in events)
+            people = _people(esc, wants_leads)
         text = template.format(
             ref=esc.reference, title=esc.title[:120], team=esc.team.name if esc.team_id else "-",
             owner=str(esc.owner) if esc.owner_id else "nobody", priority=esc.priority,
             target=event.data.get("target", ""), percent=event.data.get("percent", ""),
             action=event.data.get("action", ""),
         )
-        for user_id in sorted(_recipients(esc, event, watchers)):
+        for user_id in sorted(_recipients(esc, event, *people)):
             if actor.user is not None and actor.user.pk == user_id:
                 continue  # nobody needs telling about their own action
             rows.append(OutboxMessage(
@@ -68,5 +121,5 @@ def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
                 created_at=event.occurred_at,
             ))
     if rows:
-        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        _insert(rows)
     return rows

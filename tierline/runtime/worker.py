@@ -19,10 +19,10 @@ log = logging.getLogger("tierline.worker")
 
 
 def run_once(now) -> dict[str, int]:
-    from tierline.sla.sweep import sweep
+    from tierline.sla.sweep import sweep, sweep_client_requests
 
-    # SLA first: its steps write outbox rows that the delivery below then sends in the same pass.
-    return {**sweep(now), **deliver_due(now)}
+    # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
+    return {**sweep(now), **sweep_client_requests(now), **deliver_due(now)}
 
 
 def run_forever(stop: threading.Event, poll: float | None = None) -> None:

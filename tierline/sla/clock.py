@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -105,6 +105,8 @@ _US = timedelta(microseconds=1)
 
 def instant(value, name: str = "as_of") -> int:
     """Microseconds since the epoch (UTC) of an aware datetime; naive ones are a ValueError."""
+    if value.__class__ is datetime and value.tzinfo is UTC:  # what the database gives: no checks needed
+        return (value - _EPOCH) // _US
     if not isinstance(value, datetime):
         raise TypeError(f"{name}: a datetime is required, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
@@ -180,9 +182,17 @@ def project(cal: BusinessCalendar, start: int, amounts: list[int]) -> list[int]:
 def history(events: Iterable[dict], now: int) -> list[tuple[int, dict]]:
     """(time µs, event) in seq order up to ``now``; a time earlier than its predecessor's is
     raised to it."""
+    return _history(stamped(events), now)
+
+
+def stamped(events: Iterable[dict]) -> list[tuple[int, dict]]:
+    """(occurred_at µs, event) of each event, in the given order: each instant computed once."""
+    return [(instant(ev["occurred_at"], "occurred_at"), ev) for ev in events]
+
+
+def _history(raw: list[tuple[int, dict]], now: int) -> list[tuple[int, dict]]:
     out, last = [], None
-    for ev in sorted(events, key=lambda e: e["seq"]):
-        t = instant(ev["occurred_at"], "occurred_at")
+    for t, ev in sorted(raw, key=lambda item: item[1]["seq"]):
         if t > now:
             continue
         if last is not None and t < last:
@@ -233,6 +243,7 @@ class TargetState:
     segments: tuple[Segment, ...]
     # (start µs, business µs) of the counted segments: the reach/threshold arithmetic of marks.
     runs: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
+    start_us: int | None = field(default=None, repr=False, compare=False)  # started_at in µs
 
     @property
     def breached(self) -> bool:
@@ -246,7 +257,7 @@ class TargetState:
         """{threshold µs: instant µs elapsed first reached it} for the ascending ``thresholds``
         reached within the recorded history; one <= 0 is reached at the window's start."""
         out, cum, i, n = {}, 0, 0, len(thresholds)
-        start = instant(self.started_at)
+        start = instant(self.started_at) if self.start_us is None else self.start_us
         while i < n and thresholds[i] <= 0:
             out[thresholds[i]] = start
             i += 1
@@ -370,10 +381,15 @@ def _apply(ev: dict, t: int, tracks: dict[str, _Track], state: list) -> None:
 def evaluate(events: Iterable[dict], as_of: datetime) -> ClockReport:
     """The SLA figures of one escalation as of ``as_of`` (see the module docstring)."""
     now = instant(as_of)
+    return evaluate_history(history(events, now), now)
+
+
+def evaluate_history(hist: list[tuple[int, dict]], now: int) -> ClockReport:
+    """``evaluate`` on ``history(events, now)`` already computed (``now`` in µs)."""
     tracks: dict[str, _Track] | None = None
     state: list = [None, None, False]  # status, (snapshot, calendar) | None, ended
     prev = now
-    for t, ev in history(events, now):
+    for t, ev in hist:
         if tracks is None:
             tracks = {name: _Track(name, t) for name in TARGETS}
         elif t > prev:
@@ -404,34 +420,47 @@ def evaluate(events: Iterable[dict], as_of: datetime) -> ClockReport:
                        if phase == "running" and not breached)
         projected = dict(zip([n for _, n in ahead], project(cal, now, [r for r, _ in ahead]), strict=True))
         for name, (tr, goal, phase, breached) in rows.items():
-            ts = _target_state(tr, goal, phase, breached)
             if breached:
-                deadline = utc(ts.reached([goal])[goal])
+                deadline = utc(_reach(tr, goal))
             elif phase == "met":
-                deadline = ts.met_at
+                deadline = utc(tr.met_at)
             else:
                 deadline = utc(projected[name]) if name in projected else None
-            targets[name] = replace(ts, deadline=deadline)
+            targets[name] = _target_state(tr, goal, phase, breached, deadline)
     return ClockReport(as_of=utc(now), status=status, snapshot=entry[0] if entry else None,
                        calendar=entry[1] if entry else None, counting=counting, terminal=ended,
                        targets=targets)
 
 
-def _target_state(tr: _Track, goal: int, phase: str, breached: bool) -> TargetState:
+def _reach(tr: _Track, goal: int) -> int:
+    """The instant (µs) the track's elapsed time reached ``goal`` (> 0 and <= elapsed); a goal
+    <= 0 is reached at the window's start (TargetState.reached, on the track)."""
+    if goal <= 0:
+        return tr.start
+    cum = 0
+    for a, _, kind, bus in tr.pieces:
+        if kind == COUNTED:
+            if goal <= cum + bus:
+                return a + goal - cum
+            cum += bus
+    raise AssertionError("unreachable: a breached target has reached its goal")
+
+
+def _target_state(tr: _Track, goal: int, phase: str, breached: bool, deadline: datetime | None) -> TargetState:
     segments = tuple(Segment(utc(a), utc(b), KINDS[kind], timedelta(microseconds=bus))
                      for a, b, kind, bus in tr.pieces)
     return TargetState(
         name=tr.name, target=timedelta(microseconds=goal), elapsed=timedelta(microseconds=tr.elapsed),
-        state=f"breached_{phase}" if breached else phase, deadline=None,
+        state=f"breached_{phase}" if breached else phase, deadline=deadline,
         remaining=timedelta(microseconds=goal - tr.elapsed), percent=100.0 * tr.elapsed / goal,
         cycle=tr.cycle, started_at=utc(tr.start), met_at=None if tr.met_at is None else utc(tr.met_at),
         stopped_at=None if tr.stopped_at is None else utc(tr.stopped_at), segments=segments,
-        runs=tuple((a, bus) for a, _, kind, bus in tr.pieces if kind == COUNTED),
+        runs=tuple((a, bus) for a, _, kind, bus in tr.pieces if kind == COUNTED), start_us=tr.start,
     )
 
 
 # Marks live in clock_marks (which imports this module); re-exported lazily, without an import cycle.
-_MARKS_API = ("Mark", "done_keys", "due_marks", "marks", "next_due", "schedule", "time_by_level_and_team")
+_MARKS_API = ("Mark", "done_keys", "due_marks", "marks", "next_due", "plan", "schedule", "time_by_level_and_team")
 
 
 def __getattr__(name: str):

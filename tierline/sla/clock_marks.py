@@ -48,12 +48,15 @@ from tierline.sla.clock import (
     OPEN_STATUSES,
     ClockReport,
     TargetState,
+    _history,
     evaluate,
+    evaluate_history,
     history,
     instant,
     parse_policy,
     project,
     split,
+    stamped,
     status_change,
     utc,
 )
@@ -110,6 +113,12 @@ def _specs(snap: Snapshot, ts: TargetState) -> list[tuple]:
 def marks(source: ClockReport | Iterable[dict], as_of: datetime | None = None) -> list[Mark]:
     """Every mark of the measured targets (see the module docstring), from a report or events."""
     report = _report(source, as_of)
+    return [_mark(report, spec) for spec in _mark_specs(report)]
+
+
+def _mark_specs(report: ClockReport) -> list[tuple]:
+    """The marks of a report, in order, as (instant µs | None, key, target state, spec) — the
+    Mark objects themselves are built (by _mark) only for the marks a caller keeps."""
     snap = report.snapshot
     if snap is None or report.terminal:
         return []
@@ -125,25 +134,35 @@ def marks(source: ClockReport | Iterable[dict], as_of: datetime | None = None) -
         ahead = sorted({s[0] for s in specs if s[0] > elapsed}) if phase == "running" else []
         projected = dict(zip(ahead, project(report.calendar, now, [thr - elapsed for thr in ahead]), strict=True))
         order = TARGETS.index(ts.name)
-        for thr, kind, pct, idx, rep, step, key in specs:
+        for spec in specs:
+            thr, kind, pct, idx, rep, step, key = spec
             if key in found:
                 continue  # a warning percentage listed twice
             at = reached[thr] if thr <= elapsed else projected.get(thr)
-            mark = Mark(key=key, target=ts.name, kind=kind, at=None if at is None else utc(at),
-                        threshold=timedelta(microseconds=thr), cycle=ts.cycle, generation=snap.generation,
-                        percent=pct, step_index=idx, repeat=rep, step=step)
             sort = (at is None, at or 0, order, MARK_KINDS.index(kind), thr,
                     -1 if idx is None else idx, -1 if rep is None else rep)
-            found[key] = (sort, mark)
-    return [mark for _, mark in sorted(found.values(), key=lambda item: item[0])]
+            found[key] = (sort, at, key, ts, spec)
+    return [item[1:] for item in sorted(found.values(), key=lambda item: item[0])]
+
+
+def _mark(report: ClockReport, item: tuple) -> Mark:
+    at, key, ts, (thr, kind, pct, idx, rep, step, _) = item
+    return Mark(key=key, target=ts.name, kind=kind, at=None if at is None else utc(at),
+                threshold=timedelta(microseconds=thr), cycle=ts.cycle, generation=report.snapshot.generation,
+                percent=pct, step_index=idx, repeat=rep, step=step)
 
 
 def done_keys(events: Iterable[dict], as_of: datetime | None = None) -> frozenset[str]:
     """The sla_keys recorded by SLA_WARNING / SLA_BREACH / SLA_STEP events (up to as_of)."""
     now = None if as_of is None else instant(as_of)
+    return _done_keys(((None if now is None else instant(ev["occurred_at"], "occurred_at"), ev)
+                       for ev in events if ev["type"] in DONE_TYPES), now)
+
+
+def _done_keys(raw: Iterable[tuple[int | None, dict]], now: int | None) -> frozenset[str]:
     keys = set()
-    for ev in events:
-        if ev["type"] in DONE_TYPES and (now is None or instant(ev["occurred_at"], "occurred_at") <= now):
+    for t, ev in raw:
+        if ev["type"] in DONE_TYPES and (now is None or t <= now):
             key = (ev.get("data") or {}).get("sla_key")
             if isinstance(key, str):
                 keys.add(key)
@@ -154,9 +173,8 @@ def _without_generation(key: str) -> str:
     return ":".join(part for part in key.split(":") if not (part[:1] == "g" and part[1:].isdigit()))
 
 
-def _generation_start(events: list[dict], now: int) -> int | None:
-    starts = [instant(ev["occurred_at"], "occurred_at") for ev in events
-              if ev["type"] == EventType.SLA_POLICY_APPLIED and instant(ev["occurred_at"], "occurred_at") <= now]
+def _generation_start(raw: list[tuple[int, dict]], now: int) -> int | None:
+    starts = [t for t, ev in raw if ev["type"] == _POLICY and t <= now]
     return max(starts) if starts else None
 
 
@@ -169,20 +187,31 @@ def schedule(events: Iterable[dict], as_of: datetime) -> tuple[list[Mark], datet
     or a priority change would replay every past warning, breach and step — and a
     raise-priority step under per-priority policies would cascade to P1 in one sweep.
     """
-    events = list(events)
-    report = evaluate(events, as_of)
-    done = done_keys(events, as_of)
+    due, upcoming, _ = plan(events, as_of)
+    return due, upcoming
+
+
+def plan(events: Iterable[dict], as_of: datetime) -> tuple[list[Mark], datetime | None, ClockReport]:
+    """``schedule`` plus the report it was computed from (``evaluate(events, as_of)``), so a
+    caller that needs both the marks and the targets' deadlines evaluates the log once."""
     now = instant(as_of)
-    started = _generation_start(events, now)
+    raw = stamped(events)  # each event's instant, computed once for all of the below
+    report = evaluate_history(_history(raw, now), now)
+    done = _done_keys(raw, now)
+    started = _generation_start(raw, now)
     done_before = {_without_generation(k) for k in done}
-    due, later = [], []
-    for m in marks(report):
-        if m.at is None or m.key in done:
+    due, upcoming = [], None
+    for item in _mark_specs(report):
+        at, key = item[0], item[1]
+        if at is None or key in done:
             continue
-        if started is not None and instant(m.at) <= started and _without_generation(m.key) in done_before:
+        if started is not None and at <= started and _without_generation(key) in done_before:
             continue
-        (due if instant(m.at) <= now else later).append(m)
-    return due, min((m.at for m in later), default=None)
+        if at <= now:
+            due.append(_mark(report, item))
+        elif upcoming is None or at < upcoming:
+            upcoming = at
+    return due, None if upcoming is None else utc(upcoming), report
 
 
 def due_marks(events: Iterable[dict], as_of: datetime) -> list[Mark]:

@@ -16,7 +16,7 @@ import socket
 from django.conf import settings
 from django.db import connection, transaction
 
-from tierline.escalations.actions import sla_tick
+from tierline.escalations.actions.sla import db_datetime, fetch_instances, sla_tick_locked
 from tierline.escalations.models import Escalation
 from tierline.sla.models import SweepLease
 
@@ -35,11 +35,26 @@ def _holds_lease(now: dt.datetime) -> bool:
     return True
 
 
-def _claim_one(now: dt.datetime, skip: set[int]) -> int | None:
-    qs = Escalation.objects.filter(next_deadline__lte=now).exclude(pk__in=skip).order_by("next_deadline")
+def _due_query():
+    # The row with its team and the team's parent (what a notification or a hierarchical step
+    # reads), locking only the escalation row.
+    qs = (Escalation.objects.filter(next_deadline__lte=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+          .select_related("team__parent").order_by("next_deadline"))
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True)
-    return qs.values_list("pk", flat=True).first()
+        qs = qs.select_for_update(skip_locked=True, of=("self",) if connection.features.has_select_for_update_of else ())
+    return qs[:1]
+
+
+def _claim_one(now: dt.datetime, skip: set[int]) -> Escalation | None:
+    """The most overdue escalation not in `skip`, whole row, locked until the transaction ends
+    (FOR UPDATE SKIP LOCKED on PostgreSQL: a row another worker holds is passed over)."""
+    if skip:  # only after a failed tick: rare enough for the plain queryset
+        qs = Escalation.objects.filter(next_deadline__lte=now).exclude(pk__in=skip).order_by("next_deadline")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        return qs.first()
+    found = fetch_instances("sla_due", _due_query, [db_datetime(now)])
+    return found[0] if found else None
 
 
 def sweep(now: dt.datetime, batch: int = 200) -> dict[str, int]:
@@ -50,18 +65,38 @@ def sweep(now: dt.datetime, batch: int = 200) -> dict[str, int]:
         return stats
     skip: set[int] = set()
     for _ in range(batch):
+        pk = None
         try:
+            # One transaction per escalation: the claim (which loads and locks the row) and its tick.
             with transaction.atomic():
-                pk = _claim_one(now, skip)
-                if pk is None:
+                esc = _claim_one(now, skip)
+                if esc is None:
                     break
-                sla_tick(pk, now=now)
+                pk = esc.pk
+                sla_tick_locked(esc, now=now)
             stats["sla_ticked"] += 1
         except Exception:  # one bad escalation must not stop the sweep; it is retried next pass
             log.exception("SLA tick failed for escalation %s", pk)
             skip.add(pk)
             stats["sla_failed"] += 1
     return stats
+
+
+def sweep_client_requests(now: dt.datetime, batch: int = 100) -> dict[str, int]:
+    """Client escalation requests nobody acknowledged in time: reported once each (partial index)."""
+    from tierline.escalations.actions import client_request_tick
+    from tierline.escalations.models import ClientRequest
+
+    due = list(ClientRequest.objects.filter(acknowledged_at__isnull=True, overdue_at__isnull=True,
+                                            ack_due_at__lte=now).order_by("ack_due_at")
+               .values_list("pk", flat=True)[:batch])
+    done = 0
+    for pk in due:  # the tick re-checks under the escalation's row lock, so racing workers act once
+        try:
+            done += client_request_tick(pk, now=now)
+        except Exception:
+            log.exception("client request timer failed for request %s", pk)
+    return {"client_requests_overdue": done}
 
 
 def lag(now: dt.datetime) -> dt.timedelta:

@@ -5,7 +5,15 @@ the state machine and the actor's permission, writes the row, appends hash-chain
 outbox rows, and writes nothing at all when the call would change nothing.
 """
 
+from tierline.escalations.actions.approvals import decide_approval, request_approval
 from tierline.escalations.actions.communication import add_attachment, add_internal_note, add_public_reply
+from tierline.escalations.actions.coordination import (
+    acknowledge_client_request,
+    acknowledge_collaboration,
+    add_collaborator,
+    client_request_tick,
+    request_client_escalation,
+)
 from tierline.escalations.actions.create import create_escalation, next_reference
 from tierline.escalations.actions.lifecycle import (
     acknowledge,
@@ -23,7 +31,8 @@ from tierline.escalations.actions.sla import retime_sla, sla_tick
 from tierline.escalations.actions.tags import edit_details, set_tags, unwatch, watch
 
 __all__ = [
-    "acknowledge", "add_attachment", "add_internal_note", "add_public_reply", "assign", "cancel",
+    "acknowledge", "acknowledge_client_request", "acknowledge_collaboration", "add_collaborator",
+    "client_request_tick", "decide_approval", "request_approval", "request_client_escalation", "add_attachment", "add_internal_note", "add_public_reply", "assign", "cancel",
     "change_priority", "close", "create_escalation", "de_escalate", "edit_details", "escalate", "link",
     "merge", "next_reference", "reopen", "resolve", "resume", "retime_sla", "sla_tick", "set_pending", "set_tags", "start_progress",
     "unassign", "unlink", "unwatch", "watch",

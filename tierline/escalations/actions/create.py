@@ -68,6 +68,21 @@ def member_of(tenant_id: int, user, field: str):
     return user
 
 
+def _check_required(required, *, customer, external_id, description, custom_fields, rule) -> None:
+    """Fields a matrix rule made required at intake (compensation approval and root cause are
+    checked when resolving)."""
+    missing = {}
+    for name in required:
+        if name == "customer" and customer is None or name == "external_id" and not external_id \
+                or name == "description" and not description:
+            missing[name] = f"required by matrix rule {rule!r}"
+        elif name.startswith("custom_fields.") and custom_fields.get(name.split(".", 1)[1]) in (None, ""):
+            missing[name] = f"required by matrix rule {rule!r}"
+    if missing:
+        raise InvalidInput(f"matrix rule {rule!r} requires: {', '.join(missing)}", code="required_by_matrix",
+                           fields=missing)
+
+
 def same_tenant(obj, tenant_id: int, field: str):
     if obj is not None and obj.tenant_id != tenant_id:
         raise NotFound(f"{field} not found", fields={field: "not found"})
@@ -76,10 +91,13 @@ def same_tenant(obj, tenant_id: int, field: str):
 
 def create_escalation(
     *, actor: Actor, now: dt.datetime, tenant: Tenant, title: str, type: str, priority: str,
-    team: Team, channel: str, trigger: str = Trigger.HIERARCHICAL, description: str = "",
+    team: Team | None, channel: str, trigger: str | None = None, description: str = "",
     customer: Customer | None = None, external_id: str = "", owner=None, tags=(),
     custom_fields: dict | None = None, watchers=(),
 ) -> Escalation:
+    """Intake. The tenant's escalation matrix (when published) picks the team if none is named,
+    may override the priority, names the SLA policy, the people to notify and fields that become
+    required; the team's strategy picks the owner if none is named (see routing/decide.py)."""
     if actor is None:
         raise ValueError("create_escalation: no actor")
     require_aware(now)
@@ -89,14 +107,27 @@ def create_escalation(
     choice(type, EscalationType, "type")
     choice(priority, Priority, "priority")
     choice(channel, Channel, "channel")
-    choice(trigger, Trigger, "trigger")
+    if trigger is not None:
+        choice(trigger, Trigger, "trigger")
     with write_path("create_escalation"), transaction.atomic():
         scoping.check(actor, Perm.CREATE, tenant.pk)
-        if team is None:
-            raise InvalidInput("team is required", fields={"team": "required"})
         same_tenant(team, tenant.pk, "team")
         same_tenant(customer, tenant.pk, "customer")
         member_of(tenant.pk, owner, "owner")
+        from tierline.routing.decide import plan
+
+        routing = plan(tenant, type=type, priority=priority, title=title, description=description,
+                       customer=customer, channel=channel, custom_fields=custom_fields, now=now, team=team,
+                       owner=owner, lock=True)
+        team, priority = routing.team, routing.priority
+        if owner is None and routing.owner_id is not None:
+            from tierline.accounts.models import User
+
+            owner = User.objects.get(pk=routing.owner_id)
+        if trigger is None:
+            trigger = routing.trigger if routing.rule else Trigger.HIERARCHICAL
+        _check_required(routing.require, customer=customer, external_id=external_id, description=description,
+                        custom_fields=custom_fields or {}, rule=routing.rule)
         watcher_users = [member_of(tenant.pk, w, "watchers") for w in watchers]
         fields = validate_custom_fields(tenant, custom_fields)
         tag_names = normalise_tags(tags)
@@ -106,6 +137,8 @@ def create_escalation(
             status=Status.NEW, customer=customer, channel=channel, external_id=external_id,
             tags=tag_names, custom_fields=fields, created_at=now, updated_at=now,
             created_by=actor.user if actor.user is not None else None,
+            matrix_version=routing.matrix_version, routing_rule=routing.rule or "",
+            routing_requires=routing.require,
         )
         esc.save(force_insert=True)
         EscalationTag.objects.bulk_create(
@@ -121,8 +154,15 @@ def create_escalation(
         for field, value in initial.items():
             if value not in (None, "", [], {}) and not (isinstance(value, Decimal) and not value):
                 op.note_change(field, None, value)
-        op.record(EventType.CREATED, reference=esc.reference)
-        if apply_policy(op, reason="created", new=True):
+        extra = {"notify_users": routing.notify_users} if routing.notify_users else {}
+        op.record(EventType.CREATED, reference=esc.reference, **extra)
+        if routing.matrix_version is not None or routing.assignment.get("strategy") not in (None, "manual"):
+            details = routing.as_dict()
+            op.record(EventType.ROUTED, **{k: details[k] for k in (
+                "matrix_version", "rule", "trigger", "reasons", "near_misses", "require", "assignment",
+                "sla_policy_note")})
+        override = routing.sla_policy if routing.rule and routing.sla_policy_note.startswith("named by") else None
+        if apply_policy(op, reason="created", new=True, override=override):
             esc.save(update_fields=["sla_policy", "sla_generation"])
         op.finish(row_saved=True)
         return esc

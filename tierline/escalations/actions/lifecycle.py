@@ -82,6 +82,12 @@ def resolve(escalation, *, actor, now, summary: str, resolution_code: str, root_
     with mutate(escalation, actor=actor, now=now, perm=Perm.RESOLVE, name="resolve",
                 expected_version=expected_version) as op:
         op.move("resolve")
+        from tierline.escalations.actions.approvals import check_approved
+
+        check_approved(op.esc, amount=amount, currency=currency, resolution_code=resolution_code)
+        if "root_cause" in (op.esc.routing_requires or ()) and not root_cause_category:
+            raise InvalidInput(f"matrix rule {op.esc.routing_rule!r} requires a root cause category",
+                               code="required_by_matrix", fields={"root_cause_category": "required"})
         op.set("resolution_summary", summary)
         op.set("resolution_code", resolution_code)
         op.set("root_cause_category", root_cause_category)

@@ -23,7 +23,7 @@ def _frozen(esc) -> tuple | None:
     return (policy["policy_id"], policy["version"], policy.get("calendar_version")) if policy else None
 
 
-def apply_policy(op, *, reason: str, new: bool = False, force: bool = False) -> bool:
+def apply_policy(op, *, reason: str, new: bool = False, force: bool = False, override=None) -> bool:
     """Select the policy for the escalation as it now is; when it differs from the frozen one (or
     `force`), freeze its snapshot into the log under a new generation. True if one was written."""
     from tierline.sla.models import select_policy
@@ -31,7 +31,8 @@ def apply_policy(op, *, reason: str, new: bool = False, force: bool = False) -> 
     esc = op.esc
     tier = esc.customer.tier if esc.customer_id else None
     try:
-        chosen = select_policy(esc.tenant_id, priority=esc.priority, type=esc.type, customer_tier=tier)
+        # A matrix rule may name the policy at intake; otherwise the policy table decides.
+        chosen = override or select_policy(esc.tenant_id, priority=esc.priority, type=esc.type, customer_tier=tier)
     except pure.AmbiguousPolicy as exc:
         # Reported, never guessed: the timeline says why no clock runs.
         op.set_plain("sla_policy_id", None)
@@ -64,61 +65,195 @@ def retime_sla(escalation, *, actor, now, reason: str, expected_version=None):
     return op.esc
 
 
+# --- reads compiled once ----------------------------------------------------------------------
+# The sweep runs the same few reads thousands of times. Compiling a queryset costs far more than
+# running it (the escalation row has some forty columns: ~1 ms to compile, ~0.1 ms to run), so
+# these keep Django's own SQL and result converters per connection and bind new parameters.
+
+def _compiled(key: str, build):
+    from django.db import transaction
+    from django.db.models.query import get_related_populators
+
+    conn = transaction.get_connection()
+    cache = conn.__dict__.setdefault("_tierline_compiled", {})
+    entry = cache.get(key)
+    if entry is None:
+        compiler = build().query.get_compiler(connection=conn)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([col for col, _, _ in compiler.select])
+        model = None
+        if compiler.klass_info is not None:  # a model query: what ModelIterable builds instances from
+            fields = compiler.klass_info["select_fields"]
+            model = (compiler.klass_info["model"], fields[0], fields[-1] + 1,
+                     [compiler.select[i][0].target.attname for i in fields],
+                     get_related_populators(compiler.klass_info, compiler.select, conn.alias))
+        entry = cache[key] = (sql, len(params), compiler, converters, model)
+    return conn, entry
+
+
+def fetch_rows(key: str, build, params: list) -> list:
+    """Rows of the query `build()` (compiled once under `key`), with `params` in place of the
+    parameters it was compiled with (same number, same order, already prepared for the database)."""
+    conn, (sql, count, compiler, converters, _) = _compiled(key, build)
+    if len(params) != count:
+        raise ValueError(f"{key}: {count} parameters expected, got {len(params)}")
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return list(compiler.apply_converters(rows, converters)) if converters and rows else rows
+
+
+def fetch_instances(key: str, build, params: list) -> list:
+    """Model instances of the model query `build()` (see fetch_rows), select_related included."""
+    conn, (*_, (model, start, end, init_list, populators)) = _compiled(key, build)
+    out = []
+    for row in fetch_rows(key, build, params):
+        obj = model.from_db(conn.alias, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        out.append(obj)
+    return out
+
+
+def db_datetime(value):
+    """A datetime as the database takes it in a parameter (what DateTimeField prepares)."""
+    from django.db import transaction
+
+    from tierline.escalations.models import Escalation
+
+    conn = transaction.get_connection()
+    if value is None or value.tzinfo is not None:  # aware: nothing for the field to check
+        return conn.ops.adapt_datetimefield_value(value)
+    return Escalation._meta.get_field("next_deadline").get_db_prep_value(value, conn)
+
+
 # --- the clock in the write path ------------------------------------------------------------
 
 SLA_ENGINE = "sla-engine"
 PRIORITY_UP = {"P4": "P3", "P3": "P2", "P2": "P1", "P1": "P1"}
+# An in-memory copy of the escalation's event log, kept on the instance by the SLA tick while
+# it holds the row lock: audit.append extends it with every event it appends to that instance,
+# so refresh_deadline re-derives the deadlines without reading the log back.
+LOG_ATTR = "_sla_log"
+
+
+def _events_query():
+    from tierline.audit.models import Event
+
+    return Event.objects.filter(escalation_id=0).order_by("seq").values_list("seq", "type", "occurred_at", "data")
 
 
 def event_dicts(escalation_id: int) -> list[dict]:
-    from tierline.audit.models import Event
-
+    """One escalation's log as the clock takes it: one query, only the columns it reads."""
     return [{"seq": seq, "type": type_, "occurred_at": at, "data": data}
-            for seq, type_, at, data in Event.objects.filter(escalation_id=escalation_id).order_by("seq")
-            .values_list("seq", "type", "occurred_at", "data")]
+            for seq, type_, at, data in fetch_rows("event_dicts", _events_query, [escalation_id])]
 
 
-def next_deadline_for(events: list[dict], now):
-    """When the worker must look at this escalation next: an overdue mark at once, else the next."""
-    from tierline.sla import clock
+def _log_of(esc) -> list[dict]:
+    log = esc.__dict__.get(LOG_ATTR)
+    return event_dicts(esc.pk) if log is None else log
 
-    due, upcoming = clock.schedule(events, now)
+
+def _deadlines(events: list[dict], now) -> tuple:
+    """(next_deadline, sla_breach_at) from one evaluation of the log."""
+    from tierline.sla.clock_marks import plan
+
+    due, upcoming, report = plan(events, now)
+    return _next_deadline(due, upcoming), _breach_at(report)
+
+
+def _next_deadline(due, upcoming):
     return min(m.at for m in due) if due else upcoming
 
 
-def breach_at(events: list[dict], now):
-    """The earliest breach instant (past or projected) among targets still running."""
-    from tierline.sla import clock
-
-    report = clock.evaluate(events, now)
+def _breach_at(report):
     if report.terminal:
         return None
     times = [ts.deadline for ts in report.targets.values() if ts.phase == "running" and ts.deadline]
     return min(times) if times else None
 
 
+def next_deadline_for(events: list[dict], now):
+    """When the worker must look at this escalation next: an overdue mark at once, else the next."""
+    from tierline.sla import clock
+
+    return _next_deadline(*clock.schedule(events, now))
+
+
+def breach_at(events: list[dict], now):
+    """The earliest breach instant (past or projected) among targets still running."""
+    from tierline.sla import clock
+
+    return _breach_at(clock.evaluate(events, now))
+
+
 def refresh_deadline(esc, now) -> None:
     """Re-derive next_deadline and the breach time from the log after a change (Op.finish)."""
+    from django.db import transaction
+
+    from tierline.core.writepath import require_write_path
     from tierline.escalations.models import Escalation
 
     if esc.sla_policy_id is None and esc.next_deadline is None and esc.sla_breach_at is None:
         return
-    events = event_dicts(esc.pk) if esc.sla_policy_id else []
-    wanted = (next_deadline_for(events, now), breach_at(events, now)) if events else (None, None)
+    events = _log_of(esc) if esc.sla_policy_id else []
+    wanted = _deadlines(events, now) if events else (None, None)
     if wanted != (esc.next_deadline, esc.sla_breach_at):
-        Escalation.objects.filter(pk=esc.pk).update(next_deadline=wanted[0], sla_breach_at=wanted[1])
+        # Scheduling state derived from the log: two columns of one row, by primary key. Plain SQL
+        # (the same guard as the model's update) because compiling the UPDATE costs more than it.
+        require_write_path("Escalation")
+        conn = transaction.get_connection()
+        opts, quote = Escalation._meta, conn.ops.quote_name
+        with conn.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(opts.db_table)} SET {quote(opts.get_field('next_deadline').column)} = %s, "
+                f"{quote(opts.get_field('sla_breach_at').column)} = %s WHERE {quote(opts.pk.column)} = %s",
+                [db_datetime(wanted[0]), db_datetime(wanted[1]), esc.pk])
         esc.next_deadline, esc.sla_breach_at = wanted
 
 
-def _supervisor_chain(team) -> set[int]:
+def _team_query():
+    from tierline.tenancy.models import Team
+
+    return Team.objects.filter(pk=0)
+
+
+def _parent(team):
+    """team.parent, read with the compiled query when not already loaded, and kept on the team."""
+    from tierline.tenancy.models import Team
+
+    field = Team._meta.get_field("parent")
+    if team.parent_id is not None and not field.is_cached(team):
+        found = fetch_instances("team", _team_query, [team.parent_id])
+        if found:
+            field.set_cached_value(team, found[0])
+    return team.parent
+
+
+def _leads(team_ids: list[int]) -> set[int]:
+    """The leads of these teams: one query (plain SQL: compiling a queryset costs more)."""
+    from django.db import connection
+
     from tierline.tenancy.models import TeamMember
 
-    users, seen = set(), set()
+    if not team_ids:
+        return set()
+    opts, quote = TeamMember._meta, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(opts.get_field('user').column)} FROM {quote(opts.db_table)} "
+            f"WHERE {quote(opts.get_field('is_lead').column)} AND {quote(opts.get_field('team').column)} "
+            f"IN ({', '.join(['%s'] * len(team_ids))})", team_ids)
+        return {user_id for (user_id,) in cursor.fetchall()}
+
+
+def _supervisor_chain(team) -> set[int]:
+    chain, seen = [], set()
     while team is not None and team.pk not in seen:
         seen.add(team.pk)
-        users |= set(TeamMember.objects.filter(team=team, is_lead=True).values_list("user_id", flat=True))
-        team = team.parent
-    return users
+        chain.append(team.pk)
+        team = _parent(team)
+    return _leads(chain)
 
 
 def _notify_targets(esc, step) -> list[int]:
@@ -130,7 +265,7 @@ def _notify_targets(esc, step) -> list[int]:
     if whom == "team":
         return sorted(TeamMember.objects.filter(team_id=esc.team_id).values_list("user_id", flat=True))
     if whom == "team_lead":
-        return sorted(TeamMember.objects.filter(team_id=esc.team_id, is_lead=True).values_list("user_id", flat=True))
+        return sorted(_leads([esc.team_id]))
     if whom == "supervisor_chain":
         return sorted(_supervisor_chain(esc.team))
     if whom == "role":
@@ -156,6 +291,7 @@ def _run_step(op, mark, data: dict) -> None:
             data["notify_users"] = _notify_targets(op.esc, step)
             outcome = "notified" if data["notify_users"] else "nobody to notify"
         elif step.action == "escalate_level":
+            _parent(op.esc.team)  # loaded (and kept) the cheap way; the sweep's claim brings both
             escalate_in(op, reason=reason, trigger="time_based")
         elif step.action == "escalate_team":
             team = Team.objects.filter(pk=step.param("team"), tenant_id=op.esc.tenant_id).first()
@@ -173,33 +309,112 @@ def _run_step(op, mark, data: dict) -> None:
     op.record(EventType.SLA_STEP, outcome=outcome, action=step.action, **data)
 
 
+def _tick(op, now) -> None:
+    """The body of sla_tick, on a locked Op."""
+    from tierline.sla.clock_marks import plan
+
+    esc = op.esc
+    if esc.sla_policy_id is None:
+        op.set_plain("next_deadline", None)
+        op.set_plain("sla_breach_at", None)
+        return
+    events = event_dicts(esc.pk)
+    esc.__dict__[LOG_ATTR] = events  # kept (and extended by the append) until the tick ends
+    due, upcoming, report = plan(events, now)
+    for mark in due:
+        data = {"sla_key": mark.key, "target": mark.target, "due_at": mark.at,
+                "generation": esc.sla_generation}
+        if mark.kind == "warning":
+            op.record(EventType.SLA_WARNING, percent=mark.percent, **data)
+        elif mark.kind == "breach":
+            op.record(EventType.SLA_BREACH, **data)
+        else:
+            data.update(step=mark.step_index, repeat=mark.repeat)
+            _run_step(op, mark, data)
+    if not op.has_events:
+        # Nothing owed (a stale deadline): only the schedule moves, which is not an audited fact.
+        op.set_plain("next_deadline", _next_deadline(due, upcoming))
+        op.set_plain("sla_breach_at", _breach_at(report))
+
+
+_ENGINE = None
+
+
+def _engine():
+    global _ENGINE
+    if _ENGINE is None:
+        from tierline.core.actors import Actor
+
+        _ENGINE = Actor.system(SLA_ENGINE)
+    return _ENGINE
+
+
 def sla_tick(escalation, *, now):
     """Everything the SLA engine owes this escalation at `now`: warnings, breaches, steps.
 
     Runs under the row lock and derives what is due from the log itself, so a mark already
     recorded (by this worker before a crash, or by another worker) is never acted on twice.
     """
-    from tierline.core.actors import Actor
-    from tierline.sla import clock
-
-    with mutate(escalation, actor=Actor.system(SLA_ENGINE), now=now, perm=Perm.ESCALATE, name="sla_tick") as op:
-        if op.esc.sla_policy_id is None:
-            op.set_plain("next_deadline", None)
-            op.set_plain("sla_breach_at", None)
-            return op.esc
-        for mark in clock.due_marks(event_dicts(op.esc.pk), now):
-            data = {"sla_key": mark.key, "target": mark.target, "due_at": mark.at,
-                    "generation": op.esc.sla_generation}
-            if mark.kind == "warning":
-                op.record(EventType.SLA_WARNING, percent=mark.percent, **data)
-            elif mark.kind == "breach":
-                op.record(EventType.SLA_BREACH, **data)
-            else:
-                data.update(step=mark.step_index, repeat=mark.repeat)
-                _run_step(op, mark, data)
-        if not op.has_events:
-            # Nothing owed (a stale deadline): only the schedule moves, which is not an audited fact.
-            events = event_dicts(op.esc.pk)
-            op.set_plain("next_deadline", next_deadline_for(events, now))
-            op.set_plain("sla_breach_at", breach_at(events, now))
+    op = None
+    try:
+        with mutate(escalation, actor=_engine(), now=now, perm=Perm.ESCALATE, name="sla_tick") as op:
+            _tick(op, now)
+    finally:
+        if op is not None:
+            op.esc.__dict__.pop(LOG_ATTR, None)
     return op.esc
+
+
+def _save_row(esc, fields: list[str]) -> None:
+    """esc.save(update_fields=fields), as one plain UPDATE by primary key: compiling the model
+    save costs several times more than running it. Same guard, same columns, same check that
+    the row was there."""
+    from django.db import DatabaseError, transaction
+
+    from tierline.core.writepath import require_write_path
+
+    require_write_path(type(esc).__name__)
+    conn = transaction.get_connection()
+    opts, quote = esc._meta, conn.ops.quote_name
+    columns = [opts.get_field(name) for name in fields]
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(opts.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in columns)} "
+            f"WHERE {quote(opts.pk.column)} = %s",
+            [f.get_db_prep_save(f.pre_save(esc, False), conn) for f in columns] + [esc.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def sla_tick_locked(esc, *, now):
+    """sla_tick on a row the caller locked in its open transaction (the sweep's claim, which
+    loads the whole row with the lock): the same Op, checks and writes as mutate() and
+    Op.finish(), without locking and reading the row a second time. The caller's transaction
+    is the tick's."""
+    from django.db import transaction
+
+    from tierline.core.writepath import write_path
+    from tierline.escalations.actions._base import Op, require_aware
+    from tierline.tenancy import scoping
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("sla_tick_locked runs inside the transaction that locked the row")
+    require_aware(now)
+    actor = _engine()
+    try:
+        with write_path("sla_tick"):
+            scoping.check(actor, Perm.ESCALATE, esc.tenant_id)
+            op = Op(esc, actor, now)
+            _tick(op, now)
+            if op.has_events:
+                # What Op.finish() does to the row when events are written, then the rest of
+                # finish (events, deadlines, outbox) through its row_saved hook.
+                esc.version += 1
+                esc.updated_at = now
+                _save_row(esc, sorted(op._dirty | {"version", "updated_at"}))
+                op.finish(row_saved=True)
+            else:
+                op.finish()
+    finally:
+        esc.__dict__.pop(LOG_ATTR, None)
+    return esc

@@ -38,6 +38,10 @@ EXAMPLES = {
     "reopen": {"reason": "r"}, "cancel": {"reason": "r"}, "links": {"target": "ACME-2026-000001", "kind": "related_to"},
     "unlink": {"target": "ACME-2026-000001", "kind": "related_to"}, "merge": {"into": "ACME-2026-000001"},
     "watch": {}, "unwatch": {}, "tags": {"add": ["x"]},
+    "collaborators": {"team": 1, "reason": "r"}, "collaborators-acknowledge": {"team": 1},
+    "client-escalation": {"reason": "r"}, "client-escalation-acknowledge": {},
+    "approvals": {"kind": "policy_exception", "reason": "r"}, "approvals-approve": {"approval": 1},
+    "approvals-reject": {"approval": 1, "note": "n"},
 }
 
 

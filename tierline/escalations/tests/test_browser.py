@@ -52,6 +52,8 @@ def test_login_create_escalate_in_chromium(live_server, monkeypatch):
             page.select_option("select[name=priority]", "P2")
             page.select_option("select[name=team]", label="L1 · Frontline care")
             page.fill("input[name=tags]", "outage")
+            # Agent guidance: before submitting, the form says where this will go and why.
+            expect(page.locator("#guidance")).to_contain_text("stays with Frontline care")
             page.click("button:has-text('Create escalation')")
             page.wait_for_url("**/escalations/ACME-*/")
             reference = page.locator(".detail-title .ref").inner_text().strip()

@@ -19,7 +19,9 @@ import uuid
 
 import pytest
 
-COUNT = 120
+# Enough work that the worker is still sweeping when the test has seen it start and kills it:
+# one tick costs a few milliseconds, and each look at the event count (a fresh process) far more.
+COUNT = 600
 
 SETUP = textwrap.dedent("""
     import datetime as dt, os, django

@@ -1,0 +1,61 @@
+"""Endpoints for cross-team work, client-initiated escalation and approvals (one per action)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from tierline.escalations import actions
+from tierline.escalations.api import _register, _team
+from tierline.escalations.schemas import Versioned
+
+
+class CollaboratorIn(Versioned):
+    team: int
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TeamIn(Versioned):
+    team: int
+
+
+class ClientRequestIn(Versioned):
+    reason: str = Field(min_length=1, max_length=2000)
+    source: Literal["api", "phone", "chat", "email", "status_page"] = "api"
+
+
+class ClientAckIn(Versioned):
+    note: str = Field(default="", max_length=2000)
+    escalate: bool = Field(default=False, description="escalate one level up at once (trigger client_initiated)")
+    team: int | None = Field(default=None, description="or escalate to this team")
+
+
+class ApprovalIn(Versioned):
+    kind: Literal["compensation", "policy_exception"]
+    reason: str = Field(min_length=1, max_length=2000)
+    amount: str | None = Field(default=None, max_length=20)
+    currency: str = Field(default="", max_length=3)
+
+
+class DecisionIn(Versioned):
+    approval: int
+    note: str = Field(default="", max_length=2000)
+
+
+_register("collaborators", CollaboratorIn, "Bring another team in (cross-department)",
+          lambda r, e, b, kw: actions.add_collaborator(e, _team(r.actor, b.team), reason=b.reason, **kw))
+_register("collaborators-acknowledge", TeamIn, "Acknowledge a collaborating team's part",
+          lambda r, e, b, kw: actions.acknowledge_collaboration(e, _team(r.actor, b.team), **kw))
+_register("client-escalation", ClientRequestIn, "The customer asks to escalate (client-initiated)",
+          lambda r, e, b, kw: actions.request_client_escalation(e, reason=b.reason, source=b.source, **kw))
+_register("client-escalation-acknowledge", ClientAckIn, "Supervisor acknowledges the customer's request",
+          lambda r, e, b, kw: actions.acknowledge_client_request(
+              e, note=b.note, escalate=b.escalate, escalate_to=_team(r.actor, b.team), **kw))
+_register("approvals", ApprovalIn, "Request a compensation or policy-exception approval",
+          lambda r, e, b, kw: actions.request_approval(e, kind=b.kind, reason=b.reason, amount=b.amount,
+                                                       currency=b.currency, **kw)[0])
+_register("approvals-approve", DecisionIn, "Approve (manager)",
+          lambda r, e, b, kw: actions.decide_approval(e, b.approval, approve=True, note=b.note, **kw)[0])
+_register("approvals-reject", DecisionIn, "Reject (manager; a note is required)",
+          lambda r, e, b, kw: actions.decide_approval(e, b.approval, approve=False, note=b.note, **kw)[0])

@@ -1,0 +1,90 @@
+"""Agent guidance and the matrix page: what the escalation matrix says, shown before submitting."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from tierline.accounts.permissions import Perm
+from tierline.core.errors import DomainError
+from tierline.escalations.views import _actor, _get, _tenants, ui_view
+from tierline.routing import services
+from tierline.routing.decide import version_in_force
+from tierline.routing.matrix import matrix_from_dict
+from tierline.routing.models import MatrixVersion
+from tierline.tenancy.models import Customer, Team
+
+
+def _guidance(request, tenant, *, type, priority, title, description, customer, channel, team=None,
+              quiet_no_route=False):
+    try:
+        result = services.dry_run(tenant, actor=_actor(request), now=timezone.now(), type=type, priority=priority,
+                                  title=title or "(no title yet)", description=description, customer=customer,
+                                  channel=channel, team=team)
+        error = None
+    except DomainError as exc:
+        result, error = None, exc.message
+        if quiet_no_route and exc.code == "no_route":
+            error = None  # escalating by hand is normal without a matrix: the next-level line says where
+
+    owner = None
+    if result and result["owner_id"]:
+        from tierline.accounts.models import User
+
+        owner = User.objects.filter(pk=result["owner_id"]).first()
+    return render(request, "routing/_guidance.html", {"g": result, "error": error, "owner": owner})
+
+
+@ui_view
+def create_guidance(request):
+    """The create form posts itself here on every change (htmx): where would this go, and why?"""
+    data = request.POST if request.method == "POST" else request.GET
+    tenants = {t.code: t for t in _tenants(request.user, Perm.CREATE)}
+    tenant = tenants.get(data.get("tenant", "")) or (next(iter(tenants.values())) if len(tenants) == 1 else None)
+    if tenant is None:
+        return render(request, "routing/_guidance.html", {"error": "Choose the client first."})
+    customer = None
+    if (data.get("customer") or "").isdigit():
+        customer = Customer.objects.filter(tenant=tenant, pk=int(data["customer"])).first()
+    team = None
+    if (data.get("team") or "").isdigit():
+        team = Team.objects.filter(tenant=tenant, pk=int(data["team"])).first()
+    return _guidance(request, tenant, type=data.get("type") or "technical", priority=data.get("priority") or "P3",
+                     title=data.get("title", "")[:200], description=data.get("description", "")[:20000],
+                     customer=customer, channel=data.get("channel") or "phone", team=team)
+
+
+@ui_view
+def escalate_guidance(request, reference: str):
+    """Shown in the escalate panel: the matrix's answer for this case, and the next team up."""
+    esc = _get(request, reference)
+    response = _guidance(request, esc.tenant, type=esc.type, priority=esc.priority, title=esc.title,
+                         description=esc.description, customer=esc.customer, channel=esc.channel,
+                         quiet_no_route=True)
+    parent = esc.team.parent
+    next_up = render(request, "routing/_next_up.html", {"esc": esc, "parent": parent}).content
+    response.content = response.content.replace(b"<!--next-up-->", next_up)
+    return response
+
+
+@ui_view
+def matrix_home(request):
+    tenants = _tenants(request.user)
+    if not tenants:
+        raise Http404("you work for no client")
+    return redirect("routing-matrix", code=tenants[0].code)
+
+
+@ui_view
+def matrix_page(request, code: str):
+    tenants = {t.code: t for t in _tenants(request.user)}
+    tenant = tenants.get(code)
+    if tenant is None:
+        raise Http404("no such client")
+    now = timezone.now()
+    version = version_in_force(tenant.pk, now)
+    rules = matrix_from_dict(version.spec).rules if version else ()
+    versions = MatrixVersion.objects.filter(tenant=tenant).order_by("-number")[:20]
+    return render(request, "routing/matrix.html", {"tenant": tenant, "version": version, "rules": rules,
+                                                   "versions": versions, "tenants": tenants.values()})
