@@ -80,8 +80,36 @@ def load_demo(*, now: dt.datetime, seed: int = 42, escalations: int = 3000, cust
         # One hash for everyone: the password is shared anyway, and Argon2 ×30 would cost seconds.
         org = Org.build(plan, make_password(password))
         replay(plan, org, progress, progress_every)
+        configure_routing(now)
     login = next((u for u, *_ in cat.USERS if u not in org.kept), "admin")
     return DemoResult(created=True, password=password, login=login, kept_users=org.kept, summary=summarise())
+
+
+def configure_routing(now: dt.datetime) -> None:
+    """After the history: publish the starter matrix and let the frontline and L2 teams hand out
+    work themselves, so new escalations in the demo are routed and assigned like in production."""
+    from pathlib import Path
+
+    from tierline.core.actors import Actor
+    from tierline.routing import services
+    from tierline.routing.models import AgentProfile, RoutingSettings, TeamRouting
+    from tierline.tenancy.models import Team, TeamMember
+
+    text = (Path(__file__).parent / "matrix.yaml").read_text()
+    actor = Actor.system("demo")
+    strategies = {"Customer care": "round_robin", "Technical support": "least_loaded",
+                  "Billing & accounts": "skills"}
+    for tenant in Tenant.objects.filter(code__in=cat.TENANT_CODES):
+        RoutingSettings.objects.get_or_create(tenant=tenant, defaults={
+            "approval_threshold": 100, "type_skills": {"billing": ["billing"], "compensation": ["billing"]}})
+        for team in Team.objects.filter(tenant=tenant, name__in=strategies):
+            TeamRouting.objects.get_or_create(tenant=tenant, team=team, defaults={"strategy": strategies[team.name]})
+            if team.name == "Billing & accounts":
+                for user_id in TeamMember.objects.filter(team=team).values_list("user_id", flat=True):
+                    AgentProfile.objects.get_or_create(tenant=tenant, user_id=user_id,
+                                                       defaults={"skills": ["billing"], "languages": ["en"]})
+        version, _ = services.import_draft(tenant, text, actor=actor, now=now, note="demo starter matrix")
+        services.publish(tenant, version.number, actor=actor, now=now)
 
 
 class Org:

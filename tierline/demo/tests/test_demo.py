@@ -36,6 +36,21 @@ def demo(django_db_setup, django_db_blocker):
 
 @pytest.mark.usefixtures("demo")
 class TestSmallDemo:
+    def test_new_escalations_are_routed_by_the_starter_matrix_and_assigned(self, db):
+        from tierline.core.actors import Actor
+        from tierline.escalations import actions
+
+        tenant = Tenant.objects.get(code="ACME")
+        agent = Membership.objects.filter(tenant=tenant, role="agent").first().user
+        esc = actions.create_escalation(actor=Actor.for_user(agent), now=NOW, tenant=tenant, title="Wrong invoice",
+                                        type="billing", priority="P3", team=None, channel="phone")
+        assert (esc.team.name, esc.routing_rule) == ("Billing & accounts", "Billing, refunds and compensation")
+        assert esc.owner is not None  # the billing team hands out work by skills
+        breach = actions.create_escalation(actor=Actor.for_user(agent), now=NOW, tenant=tenant, team=None,
+                                           title="Customer reports a data breach", type="technical",
+                                           priority="P3", channel="email")
+        assert (breach.team.name, breach.priority, breach.trigger) == ("Compliance & risk", "P1", "priority_based")
+
     def test_three_tenants_each_with_teams_at_all_five_levels(self, db):
         tenants = Tenant.objects.order_by("code")
         assert [t.code for t in tenants] == ["ACME", "GLOBEX", "INITECH"]
