@@ -24,6 +24,8 @@ def main() -> int:
     for db in dbs:
         print(f"\n== bench/actions.py --db {db} --n {n}", flush=True)
         code |= subprocess.call([sys.executable, str(HERE / "actions.py"), "--db", db, "--n", n])
+        print(f"\n== bench/routing.py --db {db}", flush=True)
+        code |= subprocess.call([sys.executable, str(HERE / "routing.py"), "--db", db])
         print(f"\n== bench/sla_sweep.py --db {db}", flush=True)
         code |= subprocess.call([sys.executable, str(HERE / "sla_sweep.py"), "--db", db])
     if "postgres" not in dbs:
