@@ -7,6 +7,7 @@
     tierline demo         load the demo data (idempotent)
     tierline calendar     business-time arithmetic on a calendar file (due / between; no database)
     tierline matrix       the escalation matrix: export (YAML), import (draft, --publish), dry-run
+    tierline mailin       inbound email: poll the IMAP mailbox (--once) or process one message file
     tierline <anything>   any other Django management command
 """
 

@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "tierline.notifications",
     "tierline.sla",
     "tierline.routing",
+    "tierline.templating",
+    "tierline.webhooks",
+    "tierline.statuspage",
+    "tierline.mailin",
     "tierline.runtime",
     "tierline.demo",
 ]
@@ -196,8 +200,21 @@ TIERLINE = {
     ),
     # How long a SQLite worker's sweep lease lasts: a dead worker's lease blocks others this long.
     "SLA_LEASE_SECONDS": float(os.environ.get("TIERLINE_SLA_LEASE_SECONDS", "30")),
+    # Webhook targets on private/loopback networks are refused (SSRF) unless this is set.
+    "WEBHOOK_ALLOW_PRIVATE": _bool("TIERLINE_WEBHOOK_ALLOW_PRIVATE"),
+    "PUBLIC_BASE_URL": os.environ.get("TIERLINE_PUBLIC_BASE_URL", ""),
     "WORKER_POLL_SECONDS": float(os.environ.get("TIERLINE_WORKER_POLL_SECONDS", "1.0")),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("TIERLINE_OUTBOX_MAX_ATTEMPTS", "8")),
+    # Inbound email (`tierline mailin poll`, docs/email-intake.md). No host: nothing is polled.
+    "MAIL_MAX_BYTES": int(os.environ.get("TIERLINE_MAIL_MAX_BYTES", str(10 * 1024 * 1024))),
+    "MAIL_POLL_SECONDS": float(os.environ.get("TIERLINE_MAIL_POLL_SECONDS", "60")),
+    "IMAP_HOST": os.environ.get("TIERLINE_IMAP_HOST", ""),
+    "IMAP_PORT": int(os.environ.get("TIERLINE_IMAP_PORT") or 0),  # 0: 993 with SSL, 143 without
+    "IMAP_USER": os.environ.get("TIERLINE_IMAP_USER", ""),
+    "IMAP_PASSWORD": os.environ.get("TIERLINE_IMAP_PASSWORD", ""),
+    "IMAP_FOLDER": os.environ.get("TIERLINE_IMAP_FOLDER", "INBOX"),
+    "IMAP_SSL": _bool("TIERLINE_IMAP_SSL", default=True),
+    "IMAP_PROCESSED_FOLDER": os.environ.get("TIERLINE_IMAP_PROCESSED_FOLDER", ""),
 }
 
 LOGGING = {

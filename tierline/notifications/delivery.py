@@ -54,12 +54,24 @@ def _send(message: OutboxMessage, now: dt.datetime) -> None:
         except IntegrityError:
             pass  # delivered by a concurrent worker: exactly what idempotency is for
     elif message.channel == OutboxMessage.Channel.EMAIL:
+        extra = message.payload or {}
+        headers = {"Message-ID": f"<{message.idempotency_key}@tierline>"}
+        if extra.get("thread"):
+            headers.update({"In-Reply-To": extra["thread"], "References": extra["thread"]})
+        if extra.get("kind") not in (None, "status_update"):
+            headers["Auto-Submitted"] = "auto-generated"  # so autoresponders do not answer (no mail loops)
         email = EmailMultiAlternatives(
-            subject=message.subject, body=message.body, from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[message.recipient_address],
-            headers={"Message-ID": f"<{message.idempotency_key}@tierline>"},
+            subject=message.subject, body=message.body,
+            from_email=extra.get("from") or settings.DEFAULT_FROM_EMAIL, to=[message.recipient_address],
+            reply_to=[extra["reply_to"]] if extra.get("reply_to") else None, headers=headers,
         )
+        if extra.get("html"):
+            email.attach_alternative(extra["html"], "text/html")
         email.send(fail_silently=False)
+    elif message.channel in (OutboxMessage.Channel.WEBHOOK, OutboxMessage.Channel.CHAT):
+        from tierline.webhooks.delivery import send
+
+        send(message, now)
     else:
         raise ValueError(f"unknown channel {message.channel}")
 

@@ -12,6 +12,8 @@ class OutboxMessage(TenantOwned):
     class Channel(models.TextChoices):
         IN_APP = "in_app", "In-app"
         EMAIL = "email", "Email"
+        WEBHOOK = "webhook", "Webhook"
+        CHAT = "chat", "Chat (Slack/Teams)"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -37,6 +39,8 @@ class OutboxMessage(TenantOwned):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Webhook/chat messages: {"subscription": id, "format": …, "body": …}, fixed when enqueued.
+    payload = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [

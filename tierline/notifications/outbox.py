@@ -7,7 +7,9 @@ from django.db import connection
 
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
+from tierline.notifications.customer_mail import enqueue_customer_mail
 from tierline.notifications.models import OutboxMessage
+from tierline.webhooks.outbox import enqueue_webhooks
 
 # Events that people following an escalation want to hear about.
 NOTIFY = {
@@ -122,4 +124,6 @@ def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
             ))
     if rows:
         _insert(rows)
+    rows += enqueue_webhooks(esc, events)
+    rows += enqueue_customer_mail(esc, events, actor)
     return rows

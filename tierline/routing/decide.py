@@ -30,8 +30,8 @@ TYPE_FUNCTION = {
     "product": "product", "account": "account", "workforce": "workforce", "security": "it",
     "executive": "executive_office", "customer_experience": "customer_care", "dispute": "customer_care",
 }
-# Parsed matrices by (tenant, version): published versions never change, so this never goes stale.
-_PARSED: dict[tuple[int, int], pure_matrix.Matrix] = {}
+# Parsed matrices by (row, content): parsing 200 rules costs far more than the key.
+_PARSED: dict[tuple[int, str], pure_matrix.Matrix] = {}
 
 
 @dataclass
@@ -75,7 +75,9 @@ def version_in_force(tenant_id: int, now: dt.datetime) -> MatrixVersion | None:
 
 
 def parsed(version: MatrixVersion) -> pure_matrix.Matrix:
-    key = (version.tenant_id, version.number)
+    # Keyed by content as well as identity: a row id can come back (a rolled-back transaction, a
+    # restored backup) with a different matrix behind it.
+    key = (version.pk, json.dumps(version.spec))
     if key not in _PARSED:
         _PARSED[key] = pure_matrix.matrix_from_dict(version.spec)
     return _PARSED[key]

@@ -40,3 +40,16 @@ def run_forever(stop: threading.Event, poll: float | None = None) -> None:
             continue  # there may be more: go again at once
         stop.wait(poll)
     log.info("worker stopped")
+
+
+def start_mail_poller(stop: threading.Event) -> threading.Thread | None:
+    """Inbound email in its own thread: an IMAP round trip takes seconds and must not hold up the
+    SLA sweep and the outbox, which run every second. Idle unless TIERLINE_IMAP_HOST is set."""
+    from tierline.mailin import imap
+
+    if not imap.configured():
+        return None
+    thread = threading.Thread(target=imap.poll_forever, args=(stop,), name="tierline-mailin", daemon=True)
+    thread.start()
+    log.info("mail poller started")
+    return thread

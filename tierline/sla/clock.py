@@ -27,7 +27,8 @@ cancelled never count.
 Windows (all open at the first event, normally CREATED):
 
 * acknowledgement: met at the first ACKNOWLEDGED.
-* first_response: met at the first PUBLIC_REPLY or CUSTOMER_CONTACTED.
+* first_response: met at the first PUBLIC_REPLY or CUSTOMER_CONTACTED from us (a PUBLIC_REPLY with
+  ``data["from"] == "customer"`` is the customer writing, and meets nothing).
 * resolution: met at RESOLVED (or a status change to resolved). REOPENED (or a change from
   resolved back to an open status) reopens it and counting resumes from the elapsed time already
   accumulated: same cycle, same keys.
@@ -362,7 +363,7 @@ def _apply(ev: dict, t: int, tracks: dict[str, _Track], state: list) -> None:
     after = state[0]
     if typ == _ACK:
         tracks["acknowledgement"].meet(t)
-    if typ in _REPLIES:
+    if typ in _REPLIES and data.get("from") != "customer":  # the customer writing to us is not our reply
         tracks["first_response"].meet(t)
         if tracks["update"].active:
             tracks["update"].begin_cycle(t)

@@ -41,7 +41,8 @@ def _due_query():
     qs = (Escalation.objects.filter(next_deadline__lte=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
           .select_related("team__parent").order_by("next_deadline"))
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",) if connection.features.has_select_for_update_of else ())
+        of = ("self",) if connection.features.has_select_for_update_of else ()
+        qs = qs.select_for_update(skip_locked=True, of=of)
     return qs[:1]
 
 

@@ -20,6 +20,9 @@ class Tenant(models.Model):
     default_language = models.CharField(max_length=16, default="en")
     # JSON Schema (draft 2020-12) for Escalation.custom_fields; empty means no custom fields allowed.
     custom_field_schema = models.JSONField(default=dict, blank=True)
+    # Customer emails go out in the client's name; replies come back to its intake address.
+    email_from = models.CharField(max_length=320, blank=True, help_text='e.g. "Acme Support <care@acme.example>"')
+    email_reply_to = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

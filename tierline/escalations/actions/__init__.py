@@ -15,6 +15,7 @@ from tierline.escalations.actions.coordination import (
     request_client_escalation,
 )
 from tierline.escalations.actions.create import create_escalation, next_reference
+from tierline.escalations.actions.customer import customer_attach, customer_reply, record_csat
 from tierline.escalations.actions.lifecycle import (
     acknowledge,
     cancel,
@@ -36,4 +37,5 @@ __all__ = [
     "change_priority", "close", "create_escalation", "de_escalate", "edit_details", "escalate", "link",
     "merge", "next_reference", "reopen", "resolve", "resume", "retime_sla", "sla_tick", "set_pending", "set_tags", "start_progress",
     "unassign", "unlink", "unwatch", "watch",
+    "customer_attach", "customer_reply", "record_csat",
 ]

@@ -81,6 +81,8 @@ def request_client_escalation(escalation, *, actor, now, reason: str, source: st
         raise InvalidInput(f"source must be one of {', '.join(SOURCES)}", fields={"source": "invalid choice"})
     with mutate(escalation, actor=actor, now=now, perm=Perm.VIEW, name="request_client_escalation",
                 expected_version=expected_version) as op:
+        if actor.kind == "customer" and actor.customer.pk != op.esc.customer_id:
+            raise NotFound("escalation not found")  # another customer's case: as if it did not exist
         op.require_open("ask to escalate")
         conf = settings_for(op.esc.tenant_id)
         period = dt.timedelta(hours=conf.client_request_period_hours)

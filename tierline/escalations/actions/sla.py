@@ -135,6 +135,9 @@ PRIORITY_UP = {"P4": "P3", "P3": "P2", "P2": "P1", "P1": "P1"}
 # it holds the row lock: audit.append extends it with every event it appends to that instance,
 # so refresh_deadline re-derives the deadlines without reading the log back.
 LOG_ATTR = "_sla_log"
+# Set (to a set) on the instance by a caller that saves the row itself after Op.finish(row_saved=
+# True): refresh_deadline then only sets the fields and names them there, instead of its UPDATE.
+ROW_LATER_ATTR = "_sla_row_later"
 
 
 def _events_query():
@@ -199,6 +202,11 @@ def refresh_deadline(esc, now) -> None:
     events = _log_of(esc) if esc.sla_policy_id else []
     wanted = _deadlines(events, now) if events else (None, None)
     if wanted != (esc.next_deadline, esc.sla_breach_at):
+        later = esc.__dict__.get(ROW_LATER_ATTR)
+        if later is not None:  # the caller writes the row after Op.finish: one UPDATE for all
+            esc.next_deadline, esc.sla_breach_at = wanted
+            later.update(("next_deadline", "sla_breach_at"))
+            return
         # Scheduling state derived from the log: two columns of one row, by primary key. Plain SQL
         # (the same guard as the model's update) because compiling the UPDATE costs more than it.
         require_write_path("Escalation")
@@ -407,14 +415,18 @@ def sla_tick_locked(esc, *, now):
             op = Op(esc, actor, now)
             _tick(op, now)
             if op.has_events:
-                # What Op.finish() does to the row when events are written, then the rest of
-                # finish (events, deadlines, outbox) through its row_saved hook.
+                # What Op.finish() does to the row when events are written, but with the row
+                # written last, in one UPDATE with the deadlines re-derived from the new log
+                # (finish's row_saved hook: events, deadlines, outbox; all in this transaction).
                 esc.version += 1
                 esc.updated_at = now
-                _save_row(esc, sorted(op._dirty | {"version", "updated_at"}))
+                fields = op._dirty | {"version", "updated_at"}
+                esc.__dict__[ROW_LATER_ATTR] = later = set()
                 op.finish(row_saved=True)
+                _save_row(esc, sorted(fields | later))
             else:
                 op.finish()
     finally:
         esc.__dict__.pop(LOG_ATTR, None)
+        esc.__dict__.pop(ROW_LATER_ATTR, None)
     return esc

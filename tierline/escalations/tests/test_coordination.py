@@ -112,13 +112,15 @@ def test_customer_request_goes_to_the_supervisor_and_is_rate_limited(world):
     assert ClientRequest.objects.filter(escalation=again).count() == 2
 
 
-def test_another_tenants_customer_cannot_ask(world):
+def test_only_the_escalations_own_customer_can_ask(world):
     from tierline.core.errors import NotFound
 
     esc = world.escalation()
-    with pytest.raises(NotFound):
-        actions.request_client_escalation(esc, reason="x", source="api", actor=Actor.for_customer(world.other_customer),
-                                          now=world.now)
+    for stranger in (world.other_customer, world.vip):  # another tenant's customer; same tenant, other customer
+        with pytest.raises(NotFound):
+            actions.request_client_escalation(esc, reason="x", source="api", actor=Actor.for_customer(stranger),
+                                              now=world.now)
+    assert not ClientRequest.objects.exists()
 
 
 def test_unacknowledged_request_is_reported_once_when_overdue(world):

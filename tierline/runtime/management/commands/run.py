@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from tierline.runtime.worker import run_forever
+from tierline.runtime.worker import run_forever, start_mail_poller
 
 
 class Command(BaseCommand):
@@ -35,10 +35,11 @@ class Command(BaseCommand):
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, shutdown)
-        worker = None
+        worker = poller = None
         if not no_worker:
             worker = threading.Thread(target=run_forever, args=(stop,), name="tierline-worker", daemon=True)
             worker.start()
+            poller = start_mail_poller(stop)
         try:
             while not stop.is_set():
                 if web.poll() is not None:
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                     web.wait(15)
                 except subprocess.TimeoutExpired:
                     web.kill()
-            if worker is not None:
-                worker.join(10)
+            for thread in (worker, poller):
+                if thread is not None:
+                    thread.join(10)
         sys.exit(web.returncode or 0)

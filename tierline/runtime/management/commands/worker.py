@@ -4,7 +4,7 @@ import threading
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tierline.runtime.worker import run_forever, run_once
+from tierline.runtime.worker import run_forever, run_once, start_mail_poller
 
 
 class Command(BaseCommand):
@@ -20,4 +20,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        poller = start_mail_poller(stop)
         run_forever(stop)
+        if poller is not None:
+            poller.join(10)

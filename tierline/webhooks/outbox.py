@@ -1,0 +1,43 @@
+"""Writing webhook and chat outbox rows, from inside the action's transaction.
+
+One row per (active subscription, event): the key wh<subscription>:ev<event> is unique, so an
+action retried after a crash, or this function called twice, enqueues nothing new. The key is
+also the delivery id receivers de-duplicate by.
+"""
+
+from __future__ import annotations
+
+from tierline.notifications.models import OutboxMessage
+from tierline.webhooks.models import WebhookSubscription
+from tierline.webhooks.payloads import event_document, headline, render
+
+
+def delivery_key(subscription_id: int, event_id: int) -> str:
+    return f"wh{subscription_id}:ev{event_id}"
+
+
+def enqueue_webhooks(esc, events) -> list[OutboxMessage]:
+    if not events:
+        return []
+    # One indexed query per action; most tenants have no subscriptions and stop here.
+    subscriptions = list(WebhookSubscription.objects.filter(tenant_id=esc.tenant_id, is_active=True)
+                         .only("pk", "format", "event_types"))
+    if not subscriptions:
+        return []
+    rows = []
+    for event in events:
+        for sub in subscriptions:
+            if not sub.wants(event.type):
+                continue
+            key = delivery_key(sub.pk, event.pk)
+            document = event_document(esc, event, key)
+            text = f"{esc.reference} {headline(document)}"[:300]
+            rows.append(OutboxMessage(
+                tenant_id=esc.tenant_id, channel=sub.channel, idempotency_key=key,
+                subject=text, body=text, escalation=esc, event=event,
+                payload={"subscription": sub.pk, "format": sub.format, "body": render(sub.format, document)},
+                next_attempt_at=event.occurred_at, created_at=event.occurred_at,
+            ))
+    if rows:
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
