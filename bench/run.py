@@ -26,6 +26,8 @@ def main() -> int:
         code |= subprocess.call([sys.executable, str(HERE / "actions.py"), "--db", db, "--n", n])
         print(f"\n== bench/routing.py --db {db}", flush=True)
         code |= subprocess.call([sys.executable, str(HERE / "routing.py"), "--db", db])
+        print(f"\n== bench/outbox.py --db {db}", flush=True)
+        code |= subprocess.call([sys.executable, str(HERE / "outbox.py"), "--db", db])
         print(f"\n== bench/sla_sweep.py --db {db}", flush=True)
         code |= subprocess.call([sys.executable, str(HERE / "sla_sweep.py"), "--db", db])
     if "postgres" not in dbs:
