@@ -434,11 +434,21 @@ def _value_matches(actual: Any, allowed: tuple) -> bool:
 _CONDITION_ORDER = {key: i for i, key in enumerate(WHEN_KEYS)}
 
 
+def _set_checks(when: Conditions) -> tuple[tuple[str, str, frozenset], ...]:
+    """(key, case attribute, allowed codes) of the code-set conditions a rule has, worked out once per rule:
+    the matcher runs every rule for every case (near misses need them all)."""
+    checks = when.__dict__.get("_set_checks")
+    if checks is None:
+        checks = tuple((key, case_attr, getattr(when, attr)) for key, attr, case_attr, _, _ in _SETS
+                       if getattr(when, attr) is not None)
+        object.__setattr__(when, "_set_checks", checks)  # a cache, not state: equality ignores it
+    return checks
+
+
 def _failed(when: Conditions, case: Case, text: str, give_up: int = 3) -> tuple[str, ...]:
     """Names of the failed conditions. Cheap checks run first; once `give_up` have failed the rule is neither
     a match nor a near miss, so the text searches are skipped."""
-    failed = [key for key, attr, case_attr, _, _ in _SETS
-              if getattr(when, attr) is not None and getattr(case, case_attr) not in getattr(when, attr)]
+    failed = [key for key, case_attr, allowed in _set_checks(when) if getattr(case, case_attr) not in allowed]
     failed += [f"custom_fields.{name}" for name, allowed in when.custom_fields or ()
                if name not in case.custom_fields or not _value_matches(case.custom_fields[name], allowed)]
     # Unknown business hours (None) match neither "inside" nor "outside".
@@ -450,6 +460,8 @@ def _failed(when: Conditions, case: Case, text: str, give_up: int = 3) -> tuple[
             failed.append("keywords")
         if when.pattern is not None and _compile(when.pattern).search(text) is None:
             failed.append("pattern")
+    if len(failed) < 2:
+        return tuple(failed)
     return tuple(sorted(failed, key=lambda n: _CONDITION_ORDER[n.split(".")[0]]))
 
 
