@@ -584,3 +584,14 @@ def test_unreachable_rules_never_win(rules, c):
     dead = {w.rules[1] for w in validate(m) if w.code == "unreachable"}
     decision = match(m, c)
     assert decision.rule is None or decision.rule.name not in dead
+
+
+@pytest.mark.parametrize("keyword, text, found", [
+    ("refund", "x_refund", False), ("refund", "1refund", False), ("refund", "refunded", False),
+    ("refund", "a REFUND!", True), ("café", "Le CAFÉ est fermé", True), ("zürich", "zürichsee", False),
+    ("c++", "I like c++ a lot", True), ("data leak", "a data \n leak here", True),
+])
+def test_keyword_edges_table(keyword, text, found):
+    from tierline.routing.matrix import _keyword_found
+
+    assert _keyword_found((keyword,), text) is found
