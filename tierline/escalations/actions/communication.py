@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 
 from tierline.accounts.permissions import Perm
 from tierline.audit.event_types import EventType
-from tierline.core.errors import IllegalTransition, InvalidInput
+from tierline.core.errors import IllegalTransition
 from tierline.escalations import states
 from tierline.escalations.actions._base import mutate, text
 from tierline.escalations.models import Attachment
@@ -36,17 +35,9 @@ def add_public_reply(escalation, body: str, *, actor, now, expected_version=None
 
 def add_attachment(escalation, *, filename: str, content: bytes, content_type: str, actor, now,
                    expected_version=None):
-    limits = settings.TIERLINE
-    filename = text(filename, "filename", max_length=255).replace("/", "_").replace("\\", "_")
-    if len(content) == 0:
-        raise InvalidInput("the file is empty", fields={"file": "empty"})
-    if len(content) > limits["ATTACHMENT_MAX_BYTES"]:
-        raise InvalidInput(f"the file is larger than {limits['ATTACHMENT_MAX_BYTES']} bytes",
-                           fields={"file": "too large"}, code="too_large")
-    content_type = (content_type or "").split(";")[0].strip().lower()
-    if content_type not in limits["ATTACHMENT_ALLOWED_TYPES"]:
-        raise InvalidInput(f"files of type {content_type or 'unknown'} are not accepted",
-                           fields={"file": "type not allowed"}, code="unsupported_type")
+    from tierline.escalations.actions.customer import check_file
+
+    filename, content_type = check_file(filename, content, content_type)
     digest = hashlib.sha256(content).hexdigest()
     with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="add_attachment",
                 expected_version=expected_version) as op:
