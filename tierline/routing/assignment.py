@@ -176,7 +176,7 @@ def _on_leave(c: Candidate, now: datetime) -> bool:
 
 
 def _skip_reason(c: Candidate, now: datetime, skills: frozenset[str], language: str | None,
-                 open_now: dict[int, bool]) -> str | None:
+                 open_now: dict[int, bool], folded: dict) -> str | None:
     if not c.active:
         return "inactive"
     if c.shift is not None:
@@ -190,10 +190,21 @@ def _skip_reason(c: Candidate, now: datetime, skills: frozenset[str], language: 
         return "on_leave"
     if c.capacity is not None and c.open_count >= c.capacity:
         return "at_capacity"
-    if skills and not skills <= _folded_skills(frozenset(c.skills)):
-        return "missing_skills"
-    if language is not None and language not in _spoken(frozenset(c.languages)):
-        return "language"
+    if skills:
+        # Per-call memo: agents share a few skill sets, and a dict hit is cheaper than re-folding.
+        key = c.skills if isinstance(c.skills, frozenset) else frozenset(c.skills)
+        have = folded.get(key)
+        if have is None:
+            have = folded[key] = _folded_skills(key)
+        if not skills <= have:
+            return "missing_skills"
+    if language is not None:
+        key = ("lang", c.languages if isinstance(c.languages, frozenset) else frozenset(c.languages))
+        spoken = folded.get(key)
+        if spoken is None:
+            spoken = folded[key] = _spoken(key[1])
+        if language not in spoken:
+            return "language"
     return None
 
 
@@ -249,8 +260,9 @@ def choose(
     eligible: list[Candidate] = []
     skipped: list[Skip] = []
     open_now: dict[int, bool] = {}
+    folded: dict = {}
     for c in ordered:
-        reason = _skip_reason(c, now, skills, language, open_now)
+        reason = _skip_reason(c, now, skills, language, open_now, folded)
         if reason is None:
             eligible.append(c)
         else:
