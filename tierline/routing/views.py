@@ -17,7 +17,7 @@ from tierline.tenancy.models import Customer, Team
 
 
 def _guidance(request, tenant, *, type, priority, title, description, customer, channel, team=None,
-              quiet_no_route=False):
+              quiet_no_route=False, next_up=None):
     try:
         result = services.dry_run(tenant, actor=_actor(request), now=timezone.now(), type=type, priority=priority,
                                   title=title or "(no title yet)", description=description, customer=customer,
@@ -33,7 +33,8 @@ def _guidance(request, tenant, *, type, priority, title, description, customer, 
         from tierline.accounts.models import User
 
         owner = User.objects.filter(pk=result["owner_id"]).first()
-    return render(request, "routing/_guidance.html", {"g": result, "error": error, "owner": owner})
+    return render(request, "routing/_guidance.html", {"g": result, "error": error, "owner": owner,
+                                                      "next_up": next_up})
 
 
 @ui_view
@@ -59,13 +60,9 @@ def create_guidance(request):
 def escalate_guidance(request, reference: str):
     """Shown in the escalate panel: the matrix's answer for this case, and the next team up."""
     esc = _get(request, reference)
-    response = _guidance(request, esc.tenant, type=esc.type, priority=esc.priority, title=esc.title,
-                         description=esc.description, customer=esc.customer, channel=esc.channel,
-                         quiet_no_route=True)
-    parent = esc.team.parent
-    next_up = render(request, "routing/_next_up.html", {"esc": esc, "parent": parent}).content
-    response.content = response.content.replace(b"<!--next-up-->", next_up)
-    return response
+    return _guidance(request, esc.tenant, type=esc.type, priority=esc.priority, title=esc.title,
+                     description=esc.description, customer=esc.customer, channel=esc.channel,
+                     quiet_no_route=True, next_up={"esc": esc, "parent": esc.team.parent})
 
 
 @ui_view
