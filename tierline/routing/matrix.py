@@ -18,6 +18,8 @@ from typing import Any
 
 import re2
 
+from tierline.routing.matrix_index import SetIndex, bits
+
 # Codes duplicated from the Django choices (this module may not import Django); a test keeps them in step.
 TYPES = ("technical", "billing", "customer_experience", "compensation", "compliance", "sla_breach",
          "product", "account", "workforce", "process", "dispute", "security", "executive")
@@ -485,23 +487,54 @@ def _explain(when: Conditions, case: Case, text: str) -> tuple[str, ...]:
     return tuple(reasons)
 
 
+def _index(m: Matrix) -> SetIndex:
+    index = m.__dict__.get("_index")
+    if index is None:
+        whens = [rule.when for rule in m.rules]
+        other = [w.keywords is not None or w.pattern is not None or bool(w.custom_fields)
+                 or w.business_hours is not None for w in whens]
+        index = SetIndex(whens, ((attr, case_attr) for _, attr, case_attr, _, _ in _SETS), other)
+        object.__setattr__(m, "_index", index)  # a cache, not state: equality ignores it
+    return index
+
+
 def match(m: Matrix, case: Case, *, near_miss_limit: int = 3) -> Decision:
+    """The first rule (in precedence order) whose conditions all hold, why it holds, and the nearest
+    misses: rules failing one or two conditions, fewest failures first, then in matching order.
+
+    The code-set conditions of every rule are settled at once by the bitset index; only rules with
+    at most two such failures, and a text / custom-field / business-hours condition to check, get
+    the per-rule check — a rule failing three is neither a match nor a near miss."""
     if near_miss_limit < 0:
         raise ValueError("near_miss_limit must not be negative")
+    index = _index(m)
     text = _case_text(case)
+    ones, twos, threes = index.failures(case)
     winner: Rule | None = None
-    misses: list[NearMiss] = []
-    for rule in m.rules:  # already in (precedence, position) order
-        failed = _failed(rule.when, case, text)
-        if not failed:
-            winner = winner or rule
-        elif len(failed) <= 2:
-            misses.append(NearMiss(rule.name, rule.precedence, failed))
-    # A stable sort: among equally near misses the rule considered first comes first.
-    near = tuple(sorted(misses, key=lambda n: len(n.failed))[:near_miss_limit])
+    by_count: tuple[list[int], list[int]] = ([], [])  # rule indexes failing one, two conditions
+    failed_of: dict[int, tuple[str, ...]] = {}
+    for i in bits(index.all & ~threes):
+        flag = 1 << i
+        if index.other & flag:
+            failed = failed_of[i] = _failed(m.rules[i].when, case, text)
+            count = len(failed)
+        else:
+            count = 0 if not ones & flag else (1 if not twos & flag else 2)
+        if count == 0:
+            if winner is None:
+                winner = m.rules[i]
+        elif count <= 2 and len(by_count[count - 1]) < near_miss_limit:
+            by_count[count - 1].append(i)
+        if winner is not None and len(by_count[0]) >= near_miss_limit:
+            break  # nothing later can be a nearer miss than the ones already held
+    near = []
+    for i in (by_count[0] + by_count[1])[:near_miss_limit]:
+        rule = m.rules[i]
+        failed = failed_of[i] if i in failed_of else _failed(rule.when, case, text)
+        near.append(NearMiss(rule.name, rule.precedence, failed))
     if winner is None:
-        return Decision(None, ("no rule matched",), near)
-    return Decision(winner, _explain(winner.when, case, text), near)
+        return Decision(None, ("no rule matched",), tuple(near))
+    return Decision(winner, _explain(winner.when, case, text), tuple(near))
 
 
 def _subsumes(e: Conditions, r: Conditions) -> bool:

@@ -595,3 +595,15 @@ def test_keyword_edges_table(keyword, text, found):
     from tierline.routing.matrix import _keyword_found
 
     assert _keyword_found((keyword,), text) is found
+
+
+@SETTINGS
+@given(rule_lists(), cases, st.integers(min_value=0, max_value=3))
+def test_a_short_near_miss_list_is_the_head_of_the_full_one(rules, c, limit):
+    # The matcher stops early once a winner and enough near misses are known; what it returns must be
+    # exactly what checking every rule would have given, cut to the limit.
+    m = matrix_from_dict({"rules": rules})
+    full = match(m, c, near_miss_limit=len(rules))
+    short = match(m, c, near_miss_limit=limit)
+    assert short.rule == full.rule and short.reasons == full.reasons
+    assert short.near_misses == full.near_misses[:limit]
