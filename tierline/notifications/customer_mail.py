@@ -35,7 +35,10 @@ def thread_id(esc) -> str:
     return f"<{esc.reference.lower()}@tierline>"
 
 
-def enqueue_customer_mail(esc, events, actor) -> list[OutboxMessage]:
+def enqueue_customer_mail(esc, events, actor, *, insert: bool = True, log: list[dict] | None = None
+                          ) -> list[OutboxMessage]:
+    """The customer's emails for these events; written here unless the caller (insert=False)
+    writes them with its own rows. `log`: the escalation's events as already loaded (dicts)."""
     customer = esc.customer if esc.customer_id else None
     if customer is None or not customer.email:
         return []
@@ -47,7 +50,7 @@ def enqueue_customer_mail(esc, events, actor) -> list[OutboxMessage]:
         for kind in kinds_for(event, actor):
             state, error = OutboxMessage.State.PENDING, ""
             try:
-                rendered = render_for(esc, kind, now=event.occurred_at)
+                rendered = render_for(esc, kind, now=event.occurred_at, events=log)
                 subject, text, html, source = rendered.subject, rendered.text, rendered.html, rendered.source
             except TemplateProblem as problem:
                 state, error = OutboxMessage.State.FAILED, f"template {kind}: {problem}"
@@ -62,6 +65,6 @@ def enqueue_customer_mail(esc, events, actor) -> list[OutboxMessage]:
                 payload={"kind": kind, "html": html, "template": source, "thread": thread_id(esc),
                          "from": esc.tenant.email_from, "reply_to": esc.tenant.email_reply_to},
             ))
-    if rows:
+    if rows and insert:
         OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
     return rows

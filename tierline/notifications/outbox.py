@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from tierline.audit.append import LOG_ATTR
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
 from tierline.notifications.customer_mail import enqueue_customer_mail
@@ -122,8 +123,9 @@ def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
                 subject=text, body=text, escalation=esc, event=event, next_attempt_at=event.occurred_at,
                 created_at=event.occurred_at,
             ))
+    # One INSERT for everything the change sends: in-app, webhooks and the customer's emails.
+    rows += enqueue_webhooks(esc, events, insert=False)
+    rows += enqueue_customer_mail(esc, events, actor, insert=False, log=esc.__dict__.get(LOG_ATTR))
     if rows:
         _insert(rows)
-    rows += enqueue_webhooks(esc, events)
-    rows += enqueue_customer_mail(esc, events, actor)
     return rows

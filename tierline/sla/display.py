@@ -20,8 +20,9 @@ def human(delta: dt.timedelta) -> str:
 
 
 def sla_rows(events, now: dt.datetime, tz: str = "UTC") -> list[dict]:
-    """One row per measured target, from the escalation's already-loaded events."""
-    dicts = [{"seq": e.seq, "type": e.type, "occurred_at": e.occurred_at, "data": e.data} for e in events]
+    """One row per measured target, from the escalation's already-loaded events (rows or dicts)."""
+    dicts = [e if isinstance(e, dict) else {"seq": e.seq, "type": e.type, "occurred_at": e.occurred_at, "data": e.data}
+             for e in events]
     report = clock.evaluate(dicts, now)
     zone = ZoneInfo(tz)
     rows = []

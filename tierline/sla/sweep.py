@@ -16,6 +16,7 @@ import socket
 from django.conf import settings
 from django.db import connection, transaction
 
+from tierline.core.batchmemo import batch_memo
 from tierline.escalations.actions.sla import db_datetime, fetch_instances, sla_tick_locked
 from tierline.escalations.models import Escalation
 from tierline.sla.models import SweepLease
@@ -36,10 +37,11 @@ def _holds_lease(now: dt.datetime) -> bool:
 
 
 def _due_query():
-    # The row with its team and the team's parent (what a notification or a hierarchical step
-    # reads), locking only the escalation row.
+    # The row with what a tick reads next — its team and the team's parent (notifications, a
+    # hierarchical step), tenant, customer and owner (the customer's email) — locking only the
+    # escalation row.
     qs = (Escalation.objects.filter(next_deadline__lte=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-          .select_related("team__parent").order_by("next_deadline"))
+          .select_related("team__parent", "tenant", "customer", "owner").order_by("next_deadline"))
     if connection.features.has_select_for_update_skip_locked:
         of = ("self",) if connection.features.has_select_for_update_of else ()
         qs = qs.select_for_update(skip_locked=True, of=of)
@@ -65,6 +67,12 @@ def sweep(now: dt.datetime, batch: int = 200) -> dict[str, int]:
     if not Escalation.objects.filter(next_deadline__lte=now).exists() or not _holds_lease(now):
         return stats
     skip: set[int] = set()
+    with batch_memo():
+        _sweep_batch(now, batch, skip, stats)
+    return stats
+
+
+def _sweep_batch(now: dt.datetime, batch: int, skip: set[int], stats: dict[str, int]) -> None:
     for _ in range(batch):
         pk = None
         try:
@@ -80,7 +88,6 @@ def sweep(now: dt.datetime, batch: int = 200) -> dict[str, int]:
             log.exception("SLA tick failed for escalation %s", pk)
             skip.add(pk)
             stats["sla_failed"] += 1
-    return stats
 
 
 def sweep_client_requests(now: dt.datetime, batch: int = 100) -> dict[str, int]:

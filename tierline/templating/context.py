@@ -42,19 +42,23 @@ def _customer(customer, tenant) -> dict:
     return {"name": name, "first_name": name.split()[0] if name else "", "language": customer.language}
 
 
-def build_context(escalation, *, now: dt.datetime, status_link: str | None = None) -> dict:
-    """The documented context (docs/templates.md) for one escalation, as of `now`."""
+def build_context(escalation, *, now: dt.datetime, status_link: str | None = None,
+                  events: list[dict] | None = None) -> dict:
+    """The documented context (docs/templates.md) for one escalation, as of `now`. `events`: its
+    log as dicts (seq, type, occurred_at, data) when the caller already holds it."""
     esc = escalation
     tenant = esc.tenant
     zone_name, zone = _zone(tenant.time_zone or "UTC")
-    events = list(Event.objects.filter(escalation=esc).order_by("seq"))
+    if events is None:
+        events = [{"seq": e.seq, "type": e.type, "occurred_at": e.occurred_at, "data": e.data}
+                  for e in Event.objects.filter(escalation=esc).order_by("seq")]
     sla = {name: "" for name in OBJECTS["sla"]}
     if events:
         for row in sla_rows(events, now, zone_name):
             if row["name"] in sla:
                 sla[row["name"]] = row["text"]
     sla["next_deadline"] = format_moment(esc.next_deadline, zone)
-    replies = [e for e in events if e.type == EventType.PUBLIC_REPLY]
+    replies = [e for e in events if e["type"] == EventType.PUBLIC_REPLY]
     return {
         "escalation": {
             "reference": esc.reference,
@@ -68,7 +72,7 @@ def build_context(escalation, *, now: dt.datetime, status_link: str | None = Non
             "type": esc.get_type_display(),
             "created_at": format_moment(esc.created_at, zone),
             "resolution_summary": esc.resolution_summary,
-            "latest_public_reply": str(replies[-1].data.get("body", "")) if replies else "",
+            "latest_public_reply": str(replies[-1]["data"].get("body", "")) if replies else "",
         },
         "customer": _customer(esc.customer, tenant),
         "owner": _owner(esc.owner),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from tierline.core.batchmemo import memo
 from tierline.templating.choices import Kind
 from tierline.templating.context import build_context
 from tierline.templating.defaults import BUILTIN
@@ -29,8 +30,8 @@ def choose_template(tenant, kind: str, language: str | None) -> Chosen:
     if kind not in Kind.values:
         raise ValueError(f"unknown template kind {kind!r} (expected one of {', '.join(Kind.values)})")
     chain = fallback_chain(language, tenant.default_language)
-    rows = {row.language: row for row in
-            CommunicationTemplate.objects.filter(tenant=tenant, kind=kind, is_active=True, language__in=chain)}
+    rows = memo(("templates", tenant.pk, kind, tuple(chain)), lambda: {row.language: row for row in (
+        CommunicationTemplate.objects.filter(tenant=tenant, kind=kind, is_active=True, language__in=chain))})
     for code in chain:
         if row := rows.get(code):
             return Chosen(row.subject, row.body_text, row.body_html or None,
@@ -40,7 +41,7 @@ def choose_template(tenant, kind: str, language: str | None) -> Chosen:
 
 
 def render_for(escalation, kind: str, *, now: dt.datetime, status_link: str | None = None,
-               language: str | None = None) -> Rendered:
+               language: str | None = None, events: list[dict] | None = None) -> Rendered:
     """Render the right template for this escalation's customer; raises TemplateProblem.
 
     language defaults to the customer's language, then the tenant's default language.
@@ -49,5 +50,5 @@ def render_for(escalation, kind: str, *, now: dt.datetime, status_link: str | No
     if language is None:
         language = escalation.customer.language if escalation.customer_id else escalation.tenant.default_language
     chosen = choose_template(escalation.tenant, kind, language)
-    rendered = render(chosen[:3], build_context(escalation, now=now, status_link=status_link))
+    rendered = render(chosen[:3], build_context(escalation, now=now, status_link=status_link, events=events))
     return rendered._replace(source=chosen.source)

@@ -7,6 +7,7 @@ also the delivery id receivers de-duplicate by.
 
 from __future__ import annotations
 
+from tierline.core.batchmemo import memo
 from tierline.notifications.models import OutboxMessage
 from tierline.webhooks.models import WebhookSubscription
 from tierline.webhooks.payloads import event_document, headline, render
@@ -16,12 +17,15 @@ def delivery_key(subscription_id: int, event_id: int) -> str:
     return f"wh{subscription_id}:ev{event_id}"
 
 
-def enqueue_webhooks(esc, events) -> list[OutboxMessage]:
+def enqueue_webhooks(esc, events, *, insert: bool = True) -> list[OutboxMessage]:
+    """The rows for these events; written here unless the caller (insert=False) writes them
+    together with its own."""
     if not events:
         return []
-    # One indexed query per action; most tenants have no subscriptions and stop here.
-    subscriptions = list(WebhookSubscription.objects.filter(tenant_id=esc.tenant_id, is_active=True)
-                         .only("pk", "format", "event_types"))
+    # One indexed query per action (per sweep pass for the worker); most tenants have no
+    # subscriptions and stop here.
+    subscriptions = memo(("webhook_subscriptions", esc.tenant_id), lambda: list(
+        WebhookSubscription.objects.filter(tenant_id=esc.tenant_id, is_active=True).only("pk", "format", "event_types")))
     if not subscriptions:
         return []
     rows = []
@@ -38,6 +42,6 @@ def enqueue_webhooks(esc, events) -> list[OutboxMessage]:
                 payload={"subscription": sub.pk, "format": sub.format, "body": render(sub.format, document)},
                 next_attempt_at=event.occurred_at, created_at=event.occurred_at,
             ))
-    if rows:
+    if rows and insert:
         OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
     return rows

@@ -213,3 +213,25 @@ def test_queue_shows_an_sla_badge_per_row(world, client):
     assert badge(risky)[0] == "risk"
     assert badge(late) == ("breached", "breached 1 h ago")
     assert badge(no_sla) is None
+
+
+def test_time_based_escalation_emails_the_customer_with_the_template_in_force(world):
+    # The sweep reads the tenant's templates once per pass: a template saved between passes is the
+    # one the next pass uses, and the email shows the escalation as the tick left it (level 2).
+    from tierline.templating.models import CommunicationTemplate
+
+    setup_policy(world, steps=[{"target": "resolution", "offset": 0, "action": "escalate_level"}], warnings=[])
+    t0 = world.now
+    first, second = world.escalation(), world.escalation(now=t0 + 4 * H)  # due 4 h apart
+    CommunicationTemplate.objects.create(tenant=world.tenant, kind="escalated", language="en",
+                                         subject="Old {{ escalation.reference }}", body_text="old")
+    sweep(t0 + 4 * H)
+    CommunicationTemplate.objects.filter(tenant=world.tenant, kind="escalated").update(
+        subject="New {{ escalation.reference }} level {{ escalation.level }}", body_text="new")
+    sweep(t0 + 8 * H)
+
+    def mail(esc):
+        return OutboxMessage.objects.get(escalation=esc, payload__kind="escalated")
+
+    assert mail(first).subject.startswith(f"Old {first.reference}")
+    assert mail(second).subject.startswith(f"New {second.reference} level 2")
