@@ -52,3 +52,6 @@ class RateCounter(models.Model):
     bucket_key = models.CharField(max_length=120, primary_key=True)
     window_start = models.BigIntegerField(db_index=True)  # epoch seconds
     hits = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.bucket_key} @ {self.window_start}: {self.hits}"
