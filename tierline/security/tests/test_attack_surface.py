@@ -9,7 +9,15 @@ from django.utils import timezone
 
 from tierline.accounts.models import ApiToken
 from tierline.audit.models import Event
-from tierline.testing.attack import Operation, Page, Public, collect_entries, coverage, every_route, lower_role
+from tierline.testing.attack import (
+    Operation,
+    Page,
+    Public,
+    collect_entries,
+    coverage,
+    every_route,
+    lower_role,
+)
 from tierline.testing.factories import UserFactory
 
 ENTRIES = collect_entries()
