@@ -32,6 +32,14 @@ class TenantSecurity(models.Model):
 
         cache.delete(POLICY_CACHE_KEY)
 
+    def delete(self, *args, **kwargs):
+        from django.core.cache import cache
+
+        from tierline.security.twofactor import POLICY_CACHE_KEY
+
+        cache.delete(POLICY_CACHE_KEY)
+        return super().delete(*args, **kwargs)
+
     def required_roles(self) -> set[str]:
         return {r.strip() for r in self.totp_required_roles.split(",") if r.strip()}
 
