@@ -48,5 +48,17 @@ def hit(bucket: str, ident: str, *, limit: int, window_seconds: int, now: float)
 
 
 def prune(now: float, older_than_seconds: int = 86400) -> int:
-    """Drop counters whose window started long ago (the worker calls this now and then)."""
+    """Drop counters whose window started long ago."""
     return RateCounter.objects.filter(window_start__lt=now - older_than_seconds).delete()[0]
+
+
+_last_prune = {"at": 0.0}
+PRUNE_EVERY_SECONDS = 3600
+
+
+def prune_if_due(now: float) -> int:
+    """The worker's hourly clean-up (per worker process; a second pruner finds nothing to do)."""
+    if now - _last_prune["at"] < PRUNE_EVERY_SECONDS:
+        return 0
+    _last_prune["at"] = now
+    return prune(now)
