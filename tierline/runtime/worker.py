@@ -19,9 +19,8 @@ log = logging.getLogger("tierline.worker")
 
 
 def run_once(now) -> dict[str, int]:
-    from tierline.sla.sweep import sweep, sweep_client_requests
-
     from tierline.security.counters import prune_if_due
+    from tierline.sla.sweep import sweep, sweep_client_requests
 
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
     return {**sweep(now), **sweep_client_requests(now), **deliver_due(now),
