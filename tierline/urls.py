@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("", include("tierline.security.urls")),
     path("", include("tierline.accounts.urls")),
     path("status/", include("tierline.statuspage.urls")),
     path("sla/simulator/", sla_views.simulator, name="sla-simulator"),

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from tierline.accounts.permissions import Perm
+from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.errors import DomainError
 from tierline.escalations.views import _actor, _get, _tenants, ui_view
 from tierline.routing import services
@@ -14,6 +14,7 @@ from tierline.routing.decide import version_in_force
 from tierline.routing.matrix import matrix_from_dict
 from tierline.routing.models import MatrixVersion
 from tierline.tenancy.models import Customer, Team
+from tierline.tenancy.scoping import roles_of
 
 
 def _guidance(request, tenant, *, type, priority, title, description, customer, channel, team=None,
@@ -42,6 +43,9 @@ def create_guidance(request):
     """The create form posts itself here on every change (htmx): where would this go, and why?"""
     data = request.POST if request.method == "POST" else request.GET
     tenants = {t.code: t for t in _tenants(request.user, Perm.CREATE)}
+    if not tenants:
+        return render(request, "routing/_guidance.html", {"error": "Your role does not allow creating escalations."},
+                      status=403)
     tenant = tenants.get(data.get("tenant", "")) or (next(iter(tenants.values())) if len(tenants) == 1 else None)
     if tenant is None:
         return render(request, "routing/_guidance.html", {"error": "Choose the client first."})
@@ -60,6 +64,8 @@ def create_guidance(request):
 def escalate_guidance(request, reference: str):
     """Shown in the escalate panel: the matrix's answer for this case, and the next team up."""
     esc = _get(request, reference)
+    if not role_allows(roles_of(request.user).get(esc.tenant_id, ""), Perm.ESCALATE):
+        return render(request, "routing/_guidance.html", {"error": "Your role does not allow escalating."}, status=403)
     return _guidance(request, esc.tenant, type=esc.type, priority=esc.priority, title=esc.title,
                      description=esc.description, customer=esc.customer, channel=esc.channel,
                      quiet_no_route=True, next_up={"esc": esc, "parent": esc.team.parent})

@@ -1,17 +1,13 @@
-"""Fixed-window request counters for the anonymous status page, kept in Django's cache.
-
-With the default LocMemCache each process counts alone, so N gunicorn workers allow up to N
-times the limit; configure a shared cache (CACHES) to make the limit exact. Counting is
-best-effort by design: a cache miss lets a request through rather than failing it.
-"""
+"""Fixed-window request counters for the anonymous status page, kept in the database
+(tierline/security/counters.py), so every web process counts against the same limit."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+
+from tierline.security import counters
 
 # method -> (requests allowed, window in seconds), per token and per client IP alike.
 DEFAULT_LIMITS = {"GET": (120, 60), "POST": (30, 600)}
@@ -32,12 +28,6 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _key(kind: str, method: str, ident: str, window: int, now: float) -> str:
-    # Hashed: the token must not sit in cache keys (a shared cache is readable by other apps).
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
-    return f"tierline:statuspage:{kind}:{method}:{digest}:{int(now // window)}"
-
-
 def hit(request, token: str) -> int | None:
     """Count this request; None if allowed, else the seconds until the caller may retry."""
     method = "POST" if request.method == "POST" else "GET"
@@ -45,15 +35,7 @@ def hit(request, token: str) -> int | None:
     now = _clock()
     retry = None
     for kind, ident in (("ip", client_ip(request)), ("token", token)):
-        key = _key(kind, method, ident, window, now)
-        if cache.add(key, 1, timeout=window + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr: this is the window's first request
-                cache.set(key, 1, timeout=window + 1)
-                count = 1
+        count = counters.bump(f"status:{kind}:{method}", ident, window_seconds=window, now=now)
         if count > allowed:
             retry = max(retry or 0, int(window - now % window) + 1)
     return retry

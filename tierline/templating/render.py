@@ -246,6 +246,9 @@ def render(template_strings, context: dict) -> Rendered:
     if html_src and html_src.strip():
         html = render_field(validate_template(html_src, field="body_html"), context, field="body_html",
                             source=html_src)
+        from tierline.security.html import clean_email_html
+
+        html = clean_email_html(html)  # no script, handler or javascript: link reaches a customer
     return Rendered(subject, text, html)
 
 

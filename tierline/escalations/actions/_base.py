@@ -19,7 +19,7 @@ from tierline.audit.append import append_events
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
 from tierline.core.canonical import jsonable
-from tierline.core.errors import IllegalTransition, InvalidInput, NotFound, StaleVersion
+from tierline.core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from tierline.core.writepath import write_path
 from tierline.escalations import states
 from tierline.escalations.models import Escalation, Watcher
@@ -169,6 +169,10 @@ def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
         except Escalation.DoesNotExist:
             raise NotFound("escalation not found") from None
         scoping.check(actor, perm, esc.tenant_id)
+        if actor.kind == "api_token" and actor.token.scope == "read":
+            # Every mutate() writes; a view-level permission (e.g. recording a client's request) is
+            # still a write, and a read-only token never writes.
+            raise PermissionDenied("this API token is read-only", code="token_read_only")
         check_version(esc, expected_version)
         op = Op(esc, actor, now)
         yield op

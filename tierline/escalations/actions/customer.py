@@ -20,6 +20,7 @@ from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
 from tierline.escalations import states
 from tierline.escalations.actions._base import Op, mutate, text
 from tierline.escalations.models import Attachment
+from tierline.security.files import content_matches
 from tierline.tenancy import scoping
 
 # A reply this soon after resolution means "that did not fix it": the case reopens. Later, a
@@ -106,6 +107,9 @@ def check_file(filename: str, content: bytes, content_type: str) -> tuple[str, s
     if content_type not in limits["ATTACHMENT_ALLOWED_TYPES"]:
         raise InvalidInput(f"files of type {content_type or 'unknown'} are not accepted",
                            fields={"file": "type not allowed"}, code="unsupported_type")
+    if not content_matches(content_type, content):
+        raise InvalidInput(f"the file's content is not {content_type}", fields={"file": "content does not match type"},
+                           code="content_mismatch")
     return filename, content_type
 
 

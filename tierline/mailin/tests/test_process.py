@@ -282,7 +282,7 @@ def test_attachments_are_kept_as_the_customers_and_refused_types_are_noted(mailw
     esc = w.escalation()
     m = mark()
     record = process(mail(subject=f"Re: {esc.reference}", body="Screenshot attached", files=[
-        ("screen.png", "image/png", b"\x89PNG fake"), ("tool.exe", "application/x-msdownload", b"MZ")]),
+        ("screen.png", "image/png", b"\x89PNG\r\n\x1a\n\x00"), ("tool.exe", "application/x-msdownload", b"MZ")]),
         now=later(w))
     assert record.outcome == Out.REPLY and "tool.exe" in record.detail
     [kept] = Attachment.objects.filter(escalation=esc)

@@ -78,7 +78,8 @@ def test_change_page_previews_the_saved_template(root_client, world):
     assert f"Hi Dana, status: {sample['status']}." in content
     # The HTML is only ever inside a sandboxed iframe's srcdoc, escaped: never live in the admin page.
     iframe = re.search(r'<iframe sandbox="" srcdoc="([^"]*)"', content)
-    assert iframe and html.unescape(iframe.group(1)) == f"<h1>{sample['title']}</h1><script>alert(1)</script>"
+    # …and the preview is what the customer gets: sanitised (nh3), so the script is gone.
+    assert iframe and html.unescape(iframe.group(1)) == f"<h1>{sample['title']}</h1>"
     assert "<script>alert(1)</script>" not in content
     assert "escalation.latest_public_reply" in content  # the variable list
 
