@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from tierline.audit.chain import GENESIS
 from tierline.audit.event_types import EventType as E
 from tierline.core.writepath import write_path
+from tierline.escalations.replay import initial_state
 
 UTC = dt.UTC
 # Event volume and the escalation mix: a desk with a year of history, a third still open.
@@ -164,7 +165,7 @@ class History:
     def __init__(self, tenant: TenantPlan, esc_id: int, created: float, rng: random.Random):
         self.t, self.id, self.now, self.rng = tenant, esc_id, created, rng
         self.events: list[tuple[int, float, tuple, dict | str]] = []  # type, time, actor, data (or its JSON)
-        self.row: dict = {}
+        self.row: dict = initial_state()  # what the replay starts from: "" for text, None for ids
 
     def actor(self):
         return self.rng.choice(self.t.users)
@@ -369,7 +370,8 @@ def generate(count: int, *, events_per_escalation: int = 10, seed: int = 0, prog
     due_count = 0
     checked = False
     P = position
-    if not postgres:
+    tune = not postgres and not connection.in_atomic_block  # pragmas cannot change inside a transaction
+    if tune:
         with connection.cursor() as cur:
             cur.execute("PRAGMA synchronous=OFF")
             cur.execute("PRAGMA cache_size=-200000")
@@ -462,7 +464,7 @@ def generate(count: int, *, events_per_escalation: int = 10, seed: int = 0, prog
                            f"(SELECT MAX(id) FROM {Escalation._meta.db_table}))")
             cursor.execute(f"ANALYZE {Escalation._meta.db_table}")
             cursor.execute(f"ANALYZE {Event._meta.db_table}")
-        else:
+        elif tune:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             cursor.execute("ANALYZE")
