@@ -287,3 +287,23 @@ def test_concurrent_edits_never_lose_an_update(live_server, world):
     edits = [e for e in final["timeline"] if e["type"] == "details_changed" and "description" in
              e["data"].get("changes", {})]
     assert len(edits) == 16
+
+
+# == the 503 answer outside the API ========================================================
+
+def test_ui_pages_answer_503_not_500_when_the_database_is_gone(client, world, monkeypatch):
+    from django.db import OperationalError
+    from django.urls import reverse
+
+    from tierline.escalations import queries
+
+    def down(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    client.force_login(world.users["supervisor"])
+    monkeypatch.setattr(queries, "page", down)
+    page = client.get(reverse("escalations:list"), {"view": "open"})
+    assert page.status_code == 503 and page["Retry-After"] == "2"
+    assert b"Temporarily unavailable" in page.content
+    as_json = client.get(reverse("escalations:list"), {"view": "open"}, HTTP_ACCEPT="application/json")
+    assert as_json.status_code == 503 and as_json.json()["error"]["code"] == "database_unavailable"
