@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test bench bench-peer load lint venv clean
 
 venv: $(STAMP)
 
@@ -23,7 +23,20 @@ test: venv
 	@$(BIN)/python tools/run_tests.py
 
 bench: venv
-	@TIERLINE_DEV=1 $(BIN)/python bench/run.py
+	@TIERLINE_DEV=1 $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
+
+## Tierline beside django-helpdesk: same machine, database, client and concurrency; prints peer_ratio lines.
+bench-peer: $(BENCH_STAMP)
+	@TIERLINE_DEV=1 $(BIN)/python bench/peer.py $(PEER_ARGS)
+
+## Mixed read/write load with locust (headless, loopback, 200 req/s for 60 s), then a consistency check.
+load: $(BENCH_STAMP)
+	@TIERLINE_DEV=1 $(BIN)/python bench/load.py $(LOAD_ARGS)
 
 lint: venv
 	@$(BIN)/ruff check tierline tools bench

@@ -1,10 +1,19 @@
-"""`make bench`: run every benchmark on SQLite and, when reachable, PostgreSQL."""
+"""`make bench`: run every benchmark on SQLite and, when reachable, PostgreSQL.
 
+    python bench/run.py [N] [--full] [--only actions,routing,outbox,sla_sweep,api] [--db sqlite]
+
+Default: list/detail at 100k escalations and 10k API creates; `--full` adds the 1M list/detail
+run (about 30 min of data generation per database on a loaded 2-core machine).
+`make bench BENCH_ARGS="--full"` passes flags through make.
+"""
+
+import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ALL = ["actions", "routing", "outbox", "sla_sweep", "api"]
 
 
 def postgres_up() -> bool:
@@ -18,19 +27,30 @@ def postgres_up() -> bool:
 
 
 def main() -> int:
-    n = sys.argv[1] if len(sys.argv) > 1 else "1000"
-    dbs = ["sqlite"] + (["postgres"] if postgres_up() else [])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", nargs="?", default="1000", help="writes per action benchmark")
+    parser.add_argument("--full", action="store_true", help="also list/detail at 1M escalations")
+    parser.add_argument("--only", default=",".join(ALL))
+    parser.add_argument("--db", choices=["sqlite", "postgres"], help="one database only")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    dbs = [args.db] if args.db else ["sqlite"] + (["postgres"] if postgres_up() else [])
+    rows = "100000,1000000" if args.full else "100000"
+    runs = {
+        "actions": lambda db: ["actions.py", "--db", db, "--n", args.n],
+        "routing": lambda db: ["routing.py", "--db", db],
+        "outbox": lambda db: ["outbox.py", "--db", db],
+        "sla_sweep": lambda db: ["sla_sweep.py", "--db", db] + ([] if args.full else ["--sizes", "10000,100000"]),
+        "api": lambda db: ["api.py", "--db", db, "--rows", rows],
+    }
     code = 0
     for db in dbs:
-        print(f"\n== bench/actions.py --db {db} --n {n}", flush=True)
-        code |= subprocess.call([sys.executable, str(HERE / "actions.py"), "--db", db, "--n", n])
-        print(f"\n== bench/routing.py --db {db}", flush=True)
-        code |= subprocess.call([sys.executable, str(HERE / "routing.py"), "--db", db])
-        print(f"\n== bench/outbox.py --db {db}", flush=True)
-        code |= subprocess.call([sys.executable, str(HERE / "outbox.py"), "--db", db])
-        print(f"\n== bench/sla_sweep.py --db {db}", flush=True)
-        code |= subprocess.call([sys.executable, str(HERE / "sla_sweep.py"), "--db", db])
-    if "postgres" not in dbs:
+        for name in ALL:
+            if name in only:
+                cmd = runs[name](db)
+                print(f"\n== bench/{' '.join(cmd)}", flush=True)
+                code |= subprocess.call([sys.executable, str(HERE / cmd[0]), *cmd[1:]])
+    if "postgres" not in dbs and not args.db:
         print("PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL figures skipped")
     return code
 

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tierline.core.middleware.ApiHeadersMiddleware",
+    "tierline.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tierline.urls"

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tierline.escalations.choices import (
     Channel,
@@ -117,7 +117,13 @@ class DetailsIn(Versioned):
     custom_fields: dict[str, Any] | None = None
 
 
-class Ref(Schema):
+class Out(BaseModel):
+    """Response shapes: plain pydantic models. The API builds plain dicts (serializers.py), so
+    ninja.Schema's per-object attribute resolver (built for ORM objects) is pure overhead there —
+    a quarter of a list or detail request's time when it wrapped every nested object."""
+
+
+class Ref(Out):
     id: int
     name: str
 
@@ -126,7 +132,7 @@ class TeamRef(Ref):
     level: int
 
 
-class UserRef(Schema):
+class UserRef(Out):
     id: int
     username: str
     name: str
@@ -136,7 +142,7 @@ class CustomerRef(Ref):
     tier: str
 
 
-class EscalationOut(Schema):
+class EscalationOut(Out):
     id: int
     reference: str
     tenant: str
@@ -174,13 +180,13 @@ class EscalationOut(Schema):
     allowed_moves: list[str]
 
 
-class ActorOut(Schema):
+class ActorOut(Out):
     kind: str
     label: str
     user: int | None
 
 
-class EventOut(Schema):
+class EventOut(Out):
     seq: int
     type: str
     type_id: int
@@ -190,7 +196,7 @@ class EventOut(Schema):
     hash: str
 
 
-class LinkOut(Schema):
+class LinkOut(Out):
     kind: str
     direction: Literal["out", "in"]
     reference: str
@@ -198,7 +204,7 @@ class LinkOut(Schema):
     status: str
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(Out):
     id: int
     filename: str
     content_type: str
@@ -214,7 +220,7 @@ class EscalationDetail(EscalationOut):
     timeline: list[EventOut]
 
 
-class EscalationPage(Schema):
+class EscalationPage(Out):
     items: list[EscalationOut]
     next_cursor: str | None
 
