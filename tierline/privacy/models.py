@@ -32,6 +32,9 @@ class PrivacySettings(models.Model):
     mask_phone = models.BooleanField(default=True, help_text="Client viewers see the customer's phone masked.")
     mask_text = models.BooleanField(
         default=False, help_text="Client viewers see the customer's own messages (replies, comments) masked.")
+    # When the worker next looks for customers due for anonymisation; claimed with a conditional
+    # UPDATE so that one worker runs each tenant's pass.
+    next_retention_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "privacy settings"

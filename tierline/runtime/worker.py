@@ -19,10 +19,11 @@ log = logging.getLogger("tierline.worker")
 
 
 def run_once(now) -> dict[str, int]:
+    from tierline.privacy.retention import retention_pass
     from tierline.sla.sweep import sweep, sweep_client_requests
 
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
-    return {**sweep(now), **sweep_client_requests(now), **deliver_due(now)}
+    return {**sweep(now), **sweep_client_requests(now), **deliver_due(now), **retention_pass(now)}
 
 
 def run_forever(stop: threading.Event, poll: float | None = None) -> None:

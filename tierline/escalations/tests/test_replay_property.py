@@ -25,8 +25,8 @@ from tierline.escalations import actions, replay, states
 from tierline.escalations.actions._base import TRACKED_FIELDS, tracked_state
 from tierline.escalations.models import Escalation
 from tierline.escalations.replay import check_consistency, initial_state
-from tierline.privacy.keys import open_rows
 from tierline.escalations.states import S
+from tierline.privacy.keys import open_rows
 
 
 @pytest.fixture(autouse=True)
