@@ -9,7 +9,13 @@ from tierline.core.actors import Actor
 from tierline.escalations import actions
 from tierline.privacy.masking import MASKED
 from tierline.privacy.models import PrivacySettings
-from tierline.testing.factories import CustomerFactory, MembershipFactory, TeamFactory, TenantFactory, UserFactory
+from tierline.testing.factories import (
+    CustomerFactory,
+    MembershipFactory,
+    TeamFactory,
+    TenantFactory,
+    UserFactory,
+)
 
 
 def bearer(user, world, scope="write"):
