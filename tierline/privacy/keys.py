@@ -40,7 +40,7 @@ def keys_for(ids: Iterable[int]) -> dict[int, tuple[int, bytes]]:
 def open_events(events: Iterable[Any]) -> None:
     """Open the sealed text of loaded Event rows in place (one key query for the lot). The sealed
     form stays on the row as `stored_data`, which is what the hash covers."""
-    pending = [e for e in events if "_opened_data" not in e.__dict__ and isinstance(e.data, Mapping)
+    pending = [e for e in events if "_opened_data" not in e.__dict__ and isinstance(e.__dict__.get("data"), Mapping)
                and envelope.is_sealed(e.data)]
     if not pending:
         return
