@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tierline.webhooks",
     "tierline.statuspage",
     "tierline.mailin",
+    "tierline.privacy",
     "tierline.runtime",
     "tierline.demo",
 ]
@@ -285,7 +286,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Personal data (emails, phone numbers, customer names) is masked before anything is written.
+    "filters": {"redact_pii": {"()": "tierline.privacy.logfilter.RedactPII"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("TIERLINE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -13,6 +13,7 @@ from tierline.audit.models import ChainHead, Event
 from tierline.core.actors import Actor
 from tierline.core.canonical import jsonable
 from tierline.core.writepath import require_write_path
+from tierline.privacy.keys import seal_for
 
 # The escalation instance may carry an in-memory copy of its event log (the SLA tick keeps one
 # while it holds the row lock; see tierline.escalations.actions.sla.LOG_ATTR): every event
@@ -140,7 +141,12 @@ def append_events(escalation, actor: Actor, now, entries: list[tuple[EventType, 
                                        (_CUSTOMER, actor.customer)) if obj is not None]
     label = actor.label
     at = jsonable(now)
-    for event_type, data in entries:
+    # Personal text is sealed with the customer's key before it is hashed (tierline/privacy):
+    # destroying the key later erases the text and leaves the chain verifiable.
+    plain = [jsonable(data) for _, data in entries]
+    sealed = seal_for(escalation.tenant_id, escalation.customer_id,
+                      [(t, d) for (t, _), d in zip(entries, plain, strict=True)], now)
+    for event_type, data in sealed:
         seq += 1
         event = Event(
             tenant_id=escalation.tenant_id,
@@ -153,7 +159,7 @@ def append_events(escalation, actor: Actor, now, entries: list[tuple[EventType, 
             actor_token_id=None if actor.token is None else actor.token.pk,
             actor_customer_id=None if actor.customer is None else actor.customer.pk,
             actor_label=label,
-            data=jsonable(data),
+            data=data,
             prev_hash=prev,
         )
         for f, obj in related:
@@ -162,6 +168,9 @@ def append_events(escalation, actor: Actor, now, entries: list[tuple[EventType, 
         prev = event.hash
         events.append(event)
     _insert(events, escalation.tenant_id, prev)
+    for event, data in zip(events, plain, strict=True):
+        if event.data is not data:  # readers of the written events (outbox, webhooks) get the text
+            event.show_opened(event.data, data)
     log = escalation.__dict__.get(LOG_ATTR)
     if log is not None:
         log.extend({"seq": e.seq, "type": e.type, "occurred_at": e.occurred_at, "data": e.data} for e in events)

@@ -50,6 +50,8 @@ class EventType(IntEnum):
     WATCHER_ADDED = 700
     WATCHER_REMOVED = 701
     TAGS_CHANGED = 710
+    ERASED = 730  # the customer's personal data was erased on request (tierline/privacy)
+    ANONYMISED = 731  # the customer was anonymised by the tenant's retention policy
 
     CSAT_RECEIVED = 800
 

@@ -32,6 +32,16 @@ class AppendOnlyQuerySet(models.QuerySet):
         require_write_path("Event")
         return super().bulk_create(objs, *args, **kwargs)
 
+    def _fetch_all(self):
+        # Loaded events show the customer's text opened (or "[erased]"), one key query per list;
+        # chain_payload() still hashes the sealed form. iterator() (audit verify) skips this.
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._iterable_class is models.query.ModelIterable:
+            from tierline.privacy.keys import open_events
+
+            open_events(self._result_cache)
+
 
 class ChainHead(models.Model):
     """The last sequence number and hash of a tenant's chain; locked to append."""
@@ -109,5 +119,15 @@ class Event(TenantOwned):
                 "customer": self.actor_customer_id,
                 "label": self.actor_label,
             },
-            "data": self.data,
+            "data": self.stored_data,
         }
+
+    @property
+    def stored_data(self):
+        """`data` as stored: with the customer's text sealed (tierline/privacy), not the opened
+        text a reader sees — unless `data` has been given a new value since it was opened."""
+        opened = self.__dict__.get("_opened_data")
+        return self.__dict__["_sealed_data"] if opened is not None and opened is self.data else self.data
+
+    def show_opened(self, sealed, opened) -> None:
+        self._sealed_data, self._opened_data, self.data = sealed, opened, opened

@@ -38,8 +38,9 @@ from tierline.escalations.schemas import (
     WatchIn,
 )
 from tierline.escalations.serializers import detail_dict, escalation_dict
-from tierline.tenancy.models import Customer, Team, Tenant
-from tierline.tenancy.scoping import get_scoped, tenant_ids
+from tierline.privacy.masking import mask_for
+from tierline.tenancy.models import Customer, Team
+from tierline.tenancy.scoping import get_scoped, get_tenant, scoped_users, tenants
 
 router = Router(tags=["escalations"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut,
@@ -64,13 +65,13 @@ class ListQuery(Schema):
     limit: int = Field(default=50, ge=1, le=200)
 
 
-def _detail(esc):
-    return detail_dict(esc, *queries.load_detail(esc))
+def _detail(esc, actor):
+    return detail_dict(esc, *queries.load_detail(esc), mask=mask_for(actor, esc.tenant_id))
 
 
 def _with_etag(request, response_status, esc):
     request.tierline_etag = esc.etag
-    return Reply(response_status, _detail(esc))
+    return Reply(response_status, _detail(esc, request.actor))
 
 
 def _expected_version(request: HttpRequest, body: Versioned | None) -> int | None:
@@ -84,7 +85,7 @@ def _expected_version(request: HttpRequest, body: Versioned | None) -> int | Non
 
 
 def _user(actor, user_id: int, field: str):
-    user = User.objects.filter(pk=user_id, is_active=True, memberships__tenant_id__in=tenant_ids(actor)).first()
+    user = scoped_users(User.objects.all(), actor).filter(pk=user_id, is_active=True).first()
     if user is None:
         raise NotFound(f"{field} not found", fields={field: "not found"})
     return user
@@ -131,7 +132,7 @@ def list_escalations(request: HttpRequest, filters: Query[ListQuery]):
         updated_before=filters.updated_before, q=filters.q,
     )
     rows, next_cursor = queries.page(request.actor, f, cursor=filters.cursor, limit=filters.limit)
-    return Reply(200, {"items": [escalation_dict(e) for e in rows], "next_cursor": next_cursor})
+    return Reply(200, {"items": [escalation_dict(e, mask_for(request.actor, e.tenant_id)) for e in rows], "next_cursor": next_cursor})
 
 
 @router.post("", response={201: EscalationDetail, **ERRORS}, summary="Create an escalation")
@@ -140,13 +141,11 @@ def create_escalation(request: HttpRequest, payload: EscalationCreate):
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 200):
         raise InvalidInput("Idempotency-Key must be 1–200 characters", fields={"Idempotency-Key": "invalid"})
-    allowed = tenant_ids(actor)
+    allowed = list(tenants(actor))
     if payload.tenant:
-        tenant = Tenant.objects.filter(code=payload.tenant, pk__in=allowed).first()
-        if tenant is None:
-            raise NotFound("tenant not found", fields={"tenant": "not found"})
+        tenant = get_tenant(actor, payload.tenant)
     elif len(allowed) == 1:
-        tenant = Tenant.objects.get(pk=allowed[0])
+        tenant = allowed[0]
     else:
         raise InvalidInput("tenant is required: you work for several", fields={"tenant": "required"})
     principal = f"token:{actor.token.prefix}" if actor.token is not None else f"user:{actor.user.pk}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tierline.audit.event_types import EventType
 from tierline.escalations import states
+from tierline.privacy.masking import NO_MASK, Mask
 
 
 def user_ref(user) -> dict | None:
@@ -12,14 +13,14 @@ def user_ref(user) -> dict | None:
     return {"id": user.pk, "username": user.username, "name": str(user)}
 
 
-def escalation_dict(esc) -> dict:
+def escalation_dict(esc, mask: Mask = NO_MASK) -> dict:
+    shown = mask.customer(esc.customer) if esc.customer_id else None
     return {
         "id": esc.pk, "reference": esc.reference, "tenant": esc.tenant.code, "title": esc.title,
         "description": esc.description, "type": esc.type, "trigger": esc.trigger, "priority": esc.priority,
         "level": esc.level, "team": {"id": esc.team.pk, "name": esc.team.name, "level": esc.team.level},
         "owner": user_ref(esc.owner), "status": esc.status,
-        "customer": ({"id": esc.customer.pk, "name": esc.customer.name, "tier": esc.customer.tier}
-                     if esc.customer_id else None),
+        "customer": {"id": shown["id"], "name": shown["name"], "tier": shown["tier"]} if shown else None,
         "channel": esc.channel, "external_id": esc.external_id,
         "resolution_summary": esc.resolution_summary, "resolution_code": esc.resolution_code,
         "root_cause_category": esc.root_cause_category, "compensation_amount": esc.compensation_amount,
@@ -34,17 +35,17 @@ def escalation_dict(esc) -> dict:
     }
 
 
-def event_dict(event) -> dict:
+def event_dict(event, mask: Mask = NO_MASK) -> dict:
     return {
         "seq": event.seq, "type": EventType(event.type).code, "type_id": event.type,
         "occurred_at": event.occurred_at,
         "actor": {"kind": event.actor_kind, "label": event.actor_label, "user": event.actor_user_id},
-        "data": event.data, "hash": event.hash,
+        "data": mask.event_data(event.data, event.actor_kind), "hash": event.hash,
     }
 
 
-def detail_dict(esc, events, links_out, links_in, attachments, watchers) -> dict:
-    data = escalation_dict(esc)
+def detail_dict(esc, events, links_out, links_in, attachments, watchers, mask: Mask = NO_MASK) -> dict:
+    data = escalation_dict(esc, mask)
     data["watchers"] = [user_ref(w.user) for w in watchers]
     data["links"] = (
         [{"kind": ln.kind, "direction": "out", "reference": ln.target.reference, "title": ln.target.title,
@@ -56,5 +57,5 @@ def detail_dict(esc, events, links_out, links_in, attachments, watchers) -> dict
         {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
          "uploaded_at": a.uploaded_at} for a in attachments
     ]
-    data["timeline"] = [event_dict(e) for e in events]
+    data["timeline"] = [event_dict(e, mask) for e in events]
     return data

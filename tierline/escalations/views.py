@@ -39,6 +39,7 @@ from tierline.escalations.choices import (
     Trigger,
 )
 from tierline.escalations.models import OPEN_STATUSES
+from tierline.privacy.masking import NO_MASK, Mask, mask_for
 from tierline.sla.display import sla_rows
 from tierline.tenancy import scoping
 from tierline.tenancy.models import Team, TeamMember, Tenant
@@ -71,8 +72,7 @@ def _actor(request) -> Actor:
 
 
 def _tenants(user, perm: Perm = Perm.VIEW) -> list[Tenant]:
-    ids = [tid for tid, role in scoping.roles_of(user).items() if role_allows(role, perm)]
-    return list(Tenant.objects.filter(pk__in=ids).order_by("code"))
+    return list(scoping.tenants(Actor.for_user(user), perm))
 
 
 def _get(request, reference: str):
@@ -157,7 +157,7 @@ def escalation_list(request):
     data = form.cleaned_data
     view = data.get("view") or "mine"
     f = _list_filters(data, view, user)
-    my_team_ids = list(TeamMember.objects.filter(user=user).values_list("team_id", flat=True))
+    my_team_ids = list(scoping.scoped(TeamMember.objects.filter(user=user), actor).values_list("team_id", flat=True))
 
     cursor, error = request.GET.get("cursor") or None, None
     if cursor:
@@ -178,6 +178,7 @@ def escalation_list(request):
     for row in rows:
         row.created_ago, row.updated_ago = ago(row.created_at, now), ago(row.updated_at, now)
         row.sla_badge = sla_badge(row.sla_breach_at, now)
+        row.shown_customer = mask_for(actor, row.tenant_id).customer(row.customer) if row.customer_id else None
 
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -353,9 +354,9 @@ def _with_reason(text: str, d: dict) -> str:
     return f"{text} — reason: {d['reason']}" if d.get("reason") else text
 
 
-def _describe(ev, names: _Names) -> tuple[str, str]:
+def _describe(ev, names: _Names, data=None) -> tuple[str, str]:
     """(one-line summary, longer body) for an event, in words a desk agent uses."""
-    code, d = EventType(ev.type).code, ev.data
+    code, d = EventType(ev.type).code, ev.data if data is None else data
     ch = d.get("changes") or {}
 
     def after(field):
@@ -463,10 +464,10 @@ def _describe_coordination(code: str, d: dict, names) -> tuple[str, str] | None:
     return None
 
 
-def timeline(esc, events) -> list[dict]:
+def timeline(esc, events, mask: Mask = NO_MASK) -> list[dict]:
     names, now, entries = _Names(esc, events), timezone.now(), []
     for ev in events:
-        text, body = _describe(ev, names)
+        text, body = _describe(ev, names, mask.event_data(ev.data, ev.actor_kind))
         status = (ev.data.get("changes") or {}).get("status")
         actor = names.user(ev.actor_user_id) if ev.actor_kind == "user" and ev.actor_user_id else ev.actor_label
         entries.append({
@@ -483,6 +484,7 @@ def timeline(esc, events) -> list[dict]:
 def _detail_context(request, esc, *, failed=None):
     events, links_out, links_in, attachments, watchers = queries.load_detail(esc)
     role = scoping.roles_of(request.user).get(esc.tenant_id)
+    mask = mask_for(_actor(request), esc.tenant_id)
     moves = states.allowed_moves(esc.status)
     watching = any(w.user_id == request.user.pk for w in watchers)
     offered = []
@@ -498,7 +500,8 @@ def _detail_context(request, esc, *, failed=None):
     links = ([{"kind": _label(LinkKind, ln.kind), "other": ln.target} for ln in links_out]
              + [{"kind": f"{_label(LinkKind, ln.kind)} (from)", "other": ln.source} for ln in links_in])
     return {
-        "esc": esc, "timeline": timeline(esc, events), "links": links, "attachments": attachments,
+        "esc": esc, "timeline": timeline(esc, events, mask), "links": links,
+        "shown_customer": mask.customer(esc.customer) if esc.customer_id else None, "attachments": attachments,
         "watchers": [w.user for w in watchers], "role": role, "read_only": not role_allows(role or "", Perm.WORK),
         "buttons": [a for a in offered if a["act"].kind == "button"],
         "compose": [a for a in offered if a["act"].kind == "compose"],

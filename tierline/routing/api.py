@@ -10,14 +10,13 @@ from ninja import Router, Schema
 from ninja import Status as Reply
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from tierline.core.errors import NotFound
 from tierline.escalations.api import ERRORS, _customer, _team
 from tierline.escalations.choices import Channel, EscalationType, Priority
 from tierline.routing import services
 from tierline.routing.models import MatrixVersion
 from tierline.tenancy.choices import CustomerTier
 from tierline.tenancy.models import Tenant
-from tierline.tenancy.scoping import tenant_ids
+from tierline.tenancy.scoping import get_tenant
 
 router = Router(tags=["routing"])
 
@@ -92,10 +91,7 @@ class DryRunOut(Schema):
 
 
 def _tenant(request: HttpRequest, code: str) -> Tenant:
-    tenant = Tenant.objects.filter(code=code, pk__in=tenant_ids(request.actor)).first()
-    if tenant is None:
-        raise NotFound("tenant not found", fields={"tenant": "not found"})
-    return tenant
+    return get_tenant(request.actor, code)
 
 
 @router.get("/tenants/{code}/matrix", response={200: MatrixOut, **ERRORS}, summary="Matrix versions of a tenant")

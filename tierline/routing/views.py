@@ -14,7 +14,7 @@ from tierline.routing.decide import version_in_force
 from tierline.routing.matrix import matrix_from_dict
 from tierline.routing.models import MatrixVersion
 from tierline.tenancy.models import Customer, Team
-from tierline.tenancy.scoping import roles_of
+from tierline.tenancy.scoping import roles_of, scoped
 
 
 def _guidance(request, tenant, *, type, priority, title, description, customer, channel, team=None,
@@ -51,10 +51,10 @@ def create_guidance(request):
         return render(request, "routing/_guidance.html", {"error": "Choose the client first."})
     customer = None
     if (data.get("customer") or "").isdigit():
-        customer = Customer.objects.filter(tenant=tenant, pk=int(data["customer"])).first()
+        customer = scoped(Customer.objects.filter(tenant=tenant), _actor(request)).filter(pk=int(data["customer"])).first()
     team = None
     if (data.get("team") or "").isdigit():
-        team = Team.objects.filter(tenant=tenant, pk=int(data["team"])).first()
+        team = scoped(Team.objects.filter(tenant=tenant), _actor(request)).filter(pk=int(data["team"])).first()
     return _guidance(request, tenant, type=data.get("type") or "technical", priority=data.get("priority") or "P3",
                      title=data.get("title", "")[:200], description=data.get("description", "")[:20000],
                      customer=customer, channel=data.get("channel") or "phone", team=team)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from tierline.privacy.admin import erase_selected
 from tierline.tenancy.models import Customer, Membership, Team, TeamMember, Tenant
 
 
@@ -45,6 +46,7 @@ class CustomerAdmin(admin.ModelAdmin):
     list_select_related = ("tenant",)
     search_fields = ("name", "email", "account_id")
     readonly_fields = ("created_at",)
+    actions = [erase_selected]
 
 
 @admin.register(Membership)

@@ -3,8 +3,9 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from tierline.tenancy.models import Customer, Team, Tenant
-from tierline.tenancy.scoping import get_scoped, roles_of, scoped, tenant_ids
+from tierline.privacy.masking import mask_for
+from tierline.tenancy.models import Customer, Team
+from tierline.tenancy.scoping import get_scoped, roles_of, scoped, tenants
 
 router = Router(tags=["tenancy"])
 
@@ -41,16 +42,17 @@ def _team(t: Team) -> dict:
             "parent_id": t.parent_id}
 
 
-def _customer(c: Customer) -> dict:
-    return {"id": c.pk, "tenant": c.tenant.code, "name": c.name, "email": c.email, "account_id": c.account_id,
-            "tier": c.tier, "language": c.language}
+def _customer(c: Customer, actor) -> dict:
+    shown = mask_for(actor, c.tenant_id).customer(c)
+    return {"id": c.pk, "tenant": c.tenant.code, "name": shown["name"], "email": shown["email"],
+            "account_id": c.account_id, "tier": c.tier, "language": c.language}
 
 
 @router.get("/tenants", response=list[TenantOut])
 def list_tenants(request: HttpRequest):
     roles = roles_of(request.actor.user)
     return [{"id": t.pk, "code": t.code, "name": t.name, "time_zone": t.time_zone, "role": roles[t.pk]}
-            for t in Tenant.objects.filter(pk__in=tenant_ids(request.actor))]
+            for t in tenants(request.actor)]
 
 
 @router.get("/teams", response=list[TeamOut])
@@ -73,9 +75,9 @@ def list_customers(request: HttpRequest, tenant: str | None = None, q: str | Non
         qs = qs.filter(tenant__code=tenant)
     if q:
         qs = qs.filter(name__icontains=q[:100])
-    return [_customer(c) for c in qs.order_by("name", "pk")[: max(1, min(limit, 200))]]
+    return [_customer(c, request.actor) for c in qs.order_by("name", "pk")[: max(1, min(limit, 200))]]
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut)
 def get_customer(request: HttpRequest, customer_id: int):
-    return _customer(get_scoped(Customer.objects.select_related("tenant"), request.actor, pk=customer_id))
+    return _customer(get_scoped(Customer.objects.select_related("tenant"), request.actor, pk=customer_id), request.actor)

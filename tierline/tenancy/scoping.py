@@ -9,7 +9,7 @@ from __future__ import annotations
 from tierline.accounts.permissions import READ_ONLY_PERMS, Perm, role_allows
 from tierline.core.actors import Actor
 from tierline.core.errors import NotFound, PermissionDenied
-from tierline.tenancy.models import Membership
+from tierline.tenancy.models import Membership, Tenant
 
 # A customer (status page, email) acts on their own escalation only in these ways.
 CUSTOMER_PERMS = frozenset({Perm.VIEW})
@@ -43,6 +43,30 @@ def get_scoped(queryset, actor: Actor, **lookup):
     if obj is None:
         raise NotFound(f"{queryset.model._meta.verbose_name} not found")
     return obj
+
+
+def tenants(actor: Actor, perm: Perm | None = None):
+    """The tenants the actor works for — where their role allows `perm`, if given — as a queryset."""
+    ids = tenant_ids(actor)
+    if perm is not None and actor.kind != "customer":
+        roles = roles_of(actor.user)
+        ids = [tid for tid in ids if role_allows(roles[tid], perm)]
+    elif perm is not None and perm not in CUSTOMER_PERMS:
+        ids = []
+    return Tenant.objects.filter(pk__in=ids).order_by("code")
+
+
+def get_tenant(actor: Actor, code: str, perm: Perm | None = None):
+    """A tenant by code, or NotFound when the actor does not work for it (or may not do `perm` there)."""
+    tenant = tenants(actor, perm).filter(code=code).first()
+    if tenant is None:
+        raise NotFound("tenant not found", fields={"tenant": "not found"})
+    return tenant
+
+
+def scoped_users(queryset, actor: Actor):
+    """Users (not tenant-owned rows) who belong to one of the actor's tenants."""
+    return queryset.filter(memberships__tenant_id__in=tenant_ids(actor)).distinct()
 
 
 def check(actor: Actor, perm: Perm, tenant_id: int) -> None:

@@ -44,7 +44,9 @@ def busy_log(world):
 
 
 def note(body: str) -> Event:
-    return Event.objects.get(type=EventType.INTERNAL_NOTE, data__body=body)
+    # The body is sealed in the database (tierline/privacy): match on the opened text.
+    (event,) = [e for e in Event.objects.filter(type=EventType.INTERNAL_NOTE) if e.data["body"] == body]
+    return event
 
 
 def raw(sql: str, params=()):

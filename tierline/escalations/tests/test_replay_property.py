@@ -26,6 +26,7 @@ from tierline.escalations.actions._base import TRACKED_FIELDS, tracked_state
 from tierline.escalations.models import Escalation
 from tierline.escalations.replay import check_consistency, initial_state
 from tierline.escalations.states import S
+from tierline.privacy.keys import open_rows
 
 
 @pytest.fixture(autouse=True)
@@ -35,8 +36,9 @@ def _private_media(settings, tmp_path):
 
 
 def log_of(esc) -> list[dict]:
-    """The escalation's log as an export would carry it: plain mappings, no model objects."""
-    return list(Event.objects.filter(escalation_id=esc.pk).order_by("seq").values("seq", "type", "data"))
+    """The escalation's log as an export would carry it: plain mappings, no model objects, the
+    customer's sealed text opened (tierline/privacy)."""
+    return open_rows(list(Event.objects.filter(escalation_id=esc.pk).order_by("seq").values("seq", "type", "data")))
 
 
 # -- the pure functions ----------------------------------------------------------------------
