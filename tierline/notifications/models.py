@@ -37,6 +37,7 @@ class OutboxMessage(TenantOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     # Webhook/chat messages: {"subscription": id, "format": …, "body": …}, fixed when enqueued.
