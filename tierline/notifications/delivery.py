@@ -27,11 +27,12 @@ from django.db import IntegrityError, connection, transaction
 from tierline.notifications.models import Notification, OutboxMessage
 
 log = logging.getLogger(__name__)
-LEASE = dt.timedelta(seconds=120)
 MAX_BACKOFF = dt.timedelta(hours=1)
 BATCH = 200
-# Stop starting new sends once this much of the lease is gone (a send may take ~10 s at worst).
-BATCH_BUDGET = LEASE.total_seconds() / 2
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.TIERLINE.get("OUTBOX_LEASE_SECONDS", 120))
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -47,7 +48,7 @@ def claim(now: dt.datetime, batch: int = BATCH) -> list[OutboxMessage]:
         )
         ids = [m.pk for m in rows]
         if ids:
-            OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
+            OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=now + lease())
     for m in rows:
         m.attempts += 1
     return rows
@@ -167,9 +168,11 @@ def deliver_due(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
         return stats
     session = Session()
     started = time.monotonic()
+    # Stop starting new sends once half the lease is gone (one send may take ~10 s at worst).
+    budget = lease().total_seconds() / 2
     try:
         for index, message in enumerate(messages):
-            if time.monotonic() - started > BATCH_BUDGET:
+            if time.monotonic() - started > budget:
                 for rest in messages[index:]:  # unsent and unattempted: due again at once
                     _mark("release", rest.pk, next_attempt_at=now)
                 break
