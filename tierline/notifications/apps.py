@@ -14,7 +14,7 @@ class NotificationsConfig(AppConfig):
 def _public_base_url(app_configs, **kwargs):
     from django.conf import settings
 
-    if settings.TIERLINE.get("PUBLIC_BASE_URL") or settings.DEBUG:
+    if settings.TIERLINE.get("PUBLIC_BASE_URL") or getattr(settings, "DEV_MODE", False):
         return []  # development: links to a local server are fine as they are
     return [checks.Warning(
         "TIERLINE_PUBLIC_BASE_URL is not set: the status-page link in customer emails is a bare path "
