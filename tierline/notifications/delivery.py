@@ -22,7 +22,7 @@ import time
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from tierline.notifications.models import Notification, OutboxMessage
 
@@ -114,16 +114,12 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
 
 def _send(message: OutboxMessage, now: dt.datetime, session: Session) -> None:
     if message.channel == OutboxMessage.Channel.IN_APP:
-        try:
-            with transaction.atomic():
-                Notification.objects.get_or_create(
-                    source=message,
-                    defaults={"tenant_id": message.tenant_id, "user_id": message.recipient_user_id,
-                              "escalation_id": message.escalation_id, "text": message.subject[:300],
-                              "created_at": now},
-                )
-        except IntegrityError:
-            pass  # delivered by a concurrent worker: exactly what idempotency is for
+        # One INSERT … ON CONFLICT DO NOTHING: the unique source makes a redelivery (a concurrent
+        # worker, or a retry after a crash) a no-op.
+        Notification.objects.bulk_create([Notification(
+            source_id=message.pk, tenant_id=message.tenant_id, user_id=message.recipient_user_id,
+            escalation_id=message.escalation_id, text=message.subject[:300], created_at=now)],
+            ignore_conflicts=True)
     elif message.channel == OutboxMessage.Channel.EMAIL:
         session.send_email(_email(message))
     elif message.channel in (OutboxMessage.Channel.WEBHOOK, OutboxMessage.Channel.CHAT):
