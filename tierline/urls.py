@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("tierline.security.urls")),
     path("", include("tierline.accounts.urls")),
     path("status/", include("tierline.statuspage.urls")),
+    path("notifications/", include("tierline.notifications.urls")),
     path("sla/simulator/", sla_views.simulator, name="sla-simulator"),
     path("routing/guidance/", routing_views.create_guidance, name="routing-guidance"),
     path("routing/matrix/", routing_views.matrix_home, name="routing-matrix-home"),

@@ -22,10 +22,11 @@ class Perm(StrEnum):
     CONFIGURE = "configure"
     READ_AUDIT = "read_audit"
     EXPORT = "export"
+    MANAGE_OUTBOX = "manage_outbox"  # see failed notifications and put them back in the queue
 
 
 _WORKER = {Perm.VIEW, Perm.CREATE, Perm.WORK, Perm.ESCALATE, Perm.RESOLVE}
-_LEAD = _WORKER | {Perm.ASSIGN, Perm.CHANGE_PRIORITY, Perm.EXPORT}
+_LEAD = _WORKER | {Perm.ASSIGN, Perm.CHANGE_PRIORITY, Perm.EXPORT, Perm.MANAGE_OUTBOX}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.AGENT: frozenset(_WORKER | {Perm.ASSIGN}),

@@ -33,6 +33,7 @@ class EventType(IntEnum):
     SLA_BREACH = 401
     SLA_POLICY_APPLIED = 402  # the frozen policy snapshot the clock runs on from here
     SLA_STEP = 403  # a breach step ran (notify, escalate, raise priority); carries its sla_key
+    UPDATE_DUE = 410  # the customer-update time came; the owner is reminded to write (data.cadence_key)
 
     RESOLVED = 500
     CLOSED = 501

@@ -42,15 +42,18 @@ def enqueue_customer_mail(esc, events, actor, *, insert: bool = True, log: list[
     customer = esc.customer if esc.customer_id else None
     if customer is None or not customer.email:
         return []
+    from tierline.notifications.links import ensure_link, issue_for_mail
     from tierline.templating.render import TemplateProblem
     from tierline.templating.selection import render_for
 
-    rows = []
+    rows, link = [], None
     for event in events:
         for kind in kinds_for(event, actor):
             state, error = OutboxMessage.State.PENDING, ""
+            link = link or issue_for_mail(esc, event.occurred_at)
             try:
-                rendered = render_for(esc, kind, now=event.occurred_at, events=log)
+                rendered = ensure_link(render_for(esc, kind, now=event.occurred_at, status_link=link, events=log),
+                                       link)
                 subject, text, html, source = rendered.subject, rendered.text, rendered.html, rendered.source
             except TemplateProblem as problem:
                 state, error = OutboxMessage.State.FAILED, f"template {kind}: {problem}"

@@ -37,6 +37,7 @@ class OutboxMessage(TenantOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     # Webhook/chat messages: {"subscription": id, "format": …, "body": …}, fixed when enqueued.
@@ -68,3 +69,55 @@ class Notification(TenantOwned):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ClientContact(TenantOwned):
+    """A person at the client company who hears about its serious escalations by email: those of
+    VIP customers, and/or those that reach management level (L4) or above."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    language = models.CharField(max_length=16, default="en")
+    vip_escalations = models.BooleanField(default=True, help_text="Escalations of VIP customers")
+    management_escalations = models.BooleanField(default=True, help_text="Escalations at level 4 (management) or above")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "email"], name="clientcontact_unique_email")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class CommsSettings(TenantOwned):
+    """Per-tenant communication switches (one row per tenant; no row = the defaults)."""
+
+    # When the SLA's customer-update time comes: True sends the status-update template to the
+    # customer by itself; False reminds the owner to write one.
+    auto_status_update = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "communication settings"
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="commssettings_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"communication settings of tenant {self.tenant_id}"
+
+
+class NotificationPreference(TenantOwned):
+    """One person's choices in one tenant: channels per kind of event, and quiet hours (in the
+    person's own time zone, User.time_zone). No row = in-app for everything, no quiet hours."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # {kind: ["in_app", "email"]} for the kinds in notifications/preferences.py; a kind left out
+    # keeps its default.
+    channels = models.JSONField(default=dict, blank=True)
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="notificationpref_one_per_user")]
+
+    def __str__(self) -> str:
+        return f"preferences of user {self.user_id} in tenant {self.tenant_id}"

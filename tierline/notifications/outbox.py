@@ -8,8 +8,12 @@ from django.db import connection
 from tierline.audit.append import LOG_ATTR
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
+from tierline.notifications import preferences
 from tierline.notifications.customer_mail import enqueue_customer_mail
 from tierline.notifications.models import OutboxMessage
+from tierline.notifications.quiet import deferred_to
+from tierline.notifications.recipients import contact_rows
+from tierline.notifications.recipients import preferences as stored_preferences
 from tierline.webhooks.outbox import enqueue_webhooks
 
 # Events that people following an escalation want to hear about.
@@ -33,7 +37,9 @@ NOTIFY = {
     EventType.APPROVAL_REQUESTED: "{ref}: approval requested",
     EventType.APPROVAL_GRANTED: "{ref}: approval granted",
     EventType.APPROVAL_REJECTED: "{ref}: approval rejected",
+    EventType.UPDATE_DUE: "{ref}: the customer is due an update — write to them",
 }
+preferences.register(EventType.UPDATE_DUE, "sla")
 
 
 def _recipients(esc, event, watchers: set[int], leads: set[int]) -> set[int]:
@@ -98,8 +104,30 @@ def _insert(rows: list[OutboxMessage]) -> None:
         cursor.execute(sql, params)
 
 
+def _user_rows(esc, event, text: str, user_id: int, pref) -> list[OutboxMessage]:
+    """The messages one person gets for one event: in-app only without preferences; else their
+    channels for the event's kind, held back to the end of their quiet hours unless P1."""
+    def row(channel, key, at, address=""):
+        return OutboxMessage(
+            tenant_id=esc.tenant_id, channel=channel, idempotency_key=key, recipient_user_id=user_id,
+            recipient_address=address, subject=text, body=text, escalation=esc, event=event,
+            next_attempt_at=at, created_at=event.occurred_at)
+
+    if pref is None:
+        return [row(OutboxMessage.Channel.IN_APP, f"ev{event.pk}:u{user_id}:in_app", event.occurred_at)]
+    at = deferred_to(event.occurred_at, start=pref.quiet_start, end=pref.quiet_end, zone_name=pref.time_zone,
+                     critical=esc.priority == "P1")
+    out = []
+    for channel in preferences.channels_for(pref.channels, event.type):
+        if channel == preferences.IN_APP:
+            out.append(row(OutboxMessage.Channel.IN_APP, f"ev{event.pk}:u{user_id}:in_app", at))
+        elif channel == preferences.EMAIL and pref.email:
+            out.append(row(OutboxMessage.Channel.EMAIL, f"ev{event.pk}:u{user_id}:email", at, pref.email))
+    return out
+
+
 def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
-    rows = []
+    targets = []
     people = None
     for event in events:
         template = NOTIFY.get(EventType(event.type))
@@ -117,13 +145,14 @@ def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
         for user_id in sorted(_recipients(esc, event, *people)):
             if actor.user is not None and actor.user.pk == user_id:
                 continue  # nobody needs telling about their own action
-            rows.append(OutboxMessage(
-                tenant_id=esc.tenant_id, channel=OutboxMessage.Channel.IN_APP,
-                idempotency_key=f"ev{event.pk}:u{user_id}:in_app", recipient_user_id=user_id,
-                subject=text, body=text, escalation=esc, event=event, next_attempt_at=event.occurred_at,
-                created_at=event.occurred_at,
-            ))
-    # One INSERT for everything the change sends: in-app, webhooks and the customer's emails.
+            targets.append((event, text, user_id))
+    rows = []
+    if targets:
+        prefs = stored_preferences(esc.tenant_id, {user_id for _, _, user_id in targets})
+        for event, text, user_id in targets:
+            rows += _user_rows(esc, event, text, user_id, prefs.get(user_id))
+    rows += contact_rows(esc, events)
+    # One INSERT for everything the change sends: in-app, contacts, webhooks and the customer's emails.
     rows += enqueue_webhooks(esc, events, insert=False)
     rows += enqueue_customer_mail(esc, events, actor, insert=False, log=esc.__dict__.get(LOG_ATTR))
     if rows:

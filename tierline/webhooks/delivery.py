@@ -60,21 +60,76 @@ def _connection(target: Target) -> http.client.HTTPConnection:
     return conn
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+class Pool:
+    """Keep-alive connections for one delivery batch: one per (checked) target, reused while the
+    receiver keeps it open. The URL check (SSRF, DNS) is done once per URL per batch — a batch
+    lasts seconds, and the connection goes to the addresses that check approved."""
+
+    def __init__(self) -> None:
+        self._targets: dict[str, Target] = {}
+        self._conns: dict[Target, http.client.HTTPConnection] = {}
+
+    def target(self, url: str) -> Target:
+        target = self._targets.get(url)
+        if target is None:
+            target = self._targets[url] = check_url(url)
+        return target
+
+    def take(self, target: Target) -> tuple[http.client.HTTPConnection, bool]:
+        conn = self._conns.pop(target, None)
+        return (conn, True) if conn is not None else (_connection(target), False)
+
+    def give_back(self, target: Target, conn) -> None:
+        self._conns[target] = conn
+
+    def close(self) -> None:
+        for conn in self._conns.values():
+            conn.close()
+        self._conns.clear()
+
+
+# A kept-alive connection the receiver closed meanwhile fails like this before any answer:
+# the request is sent again once, on a fresh connection (the delivery id de-duplicates it).
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, http.client.CannotSendRequest)
+
+
+def _exchange(conn, target: Target, body: bytes, headers: dict[str, str]) -> tuple[int, bool]:
+    conn.request("POST", target.path, body=body,
+                 headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
+    response = conn.getresponse()
+    response.read(MAX_RESPONSE_BYTES)
+    # Reusable only when the answer was read to its end and the receiver keeps the connection.
+    reusable = not response.will_close and response.isclosed()
+    return response.status, reusable
+
+
+def post(url: str, body: bytes, headers: dict[str, str], pool: Pool | None = None) -> int:
     """POST once, without following redirects; return the status or raise."""
-    target = check_url(url)  # again at delivery: the name may resolve elsewhere by now
-    conn = _connection(target)
+    own = pool is None
+    pool = pool or Pool()
     try:
-        conn.request("POST", target.path, body=body,
-                     headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
-        response = conn.getresponse()
-        response.read(MAX_RESPONSE_BYTES)
-        status = response.status
-    except (OSError, http.client.HTTPException) as exc:
-        # The host only: a chat webhook's path is its credential and last_error is shown in admin.
-        raise WebhookError(f"{target.host}: {type(exc).__name__}: {exc}") from None
+        target = pool.target(url)  # again at delivery: the name may resolve elsewhere by now
+        conn, reused = pool.take(target)
+        try:
+            try:
+                status, reusable = _exchange(conn, target, body, headers)
+            except _STALE:
+                if not reused:
+                    raise
+                conn.close()
+                conn = _connection(target)
+                status, reusable = _exchange(conn, target, body, headers)
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            # The host only: a chat webhook's path is its credential and last_error is shown in admin.
+            raise WebhookError(f"{target.host}: {type(exc).__name__}: {exc}") from None
+        if reusable:
+            pool.give_back(target, conn)
+        else:
+            conn.close()
     finally:
-        conn.close()
+        if own:
+            pool.close()
     if not 200 <= status < 300:
         raise WebhookError(f"{target.host} answered HTTP {status}")
     return status
@@ -89,10 +144,16 @@ def signed_headers(secret: str, delivery_id: str, body: bytes, now: dt.datetime)
     }
 
 
-def send(message, now: dt.datetime) -> None:
+def send(message, now: dt.datetime, *, pool: Pool | None = None, subscriptions: dict | None = None) -> None:
+    """Deliver one message. `subscriptions` caches rows for a batch (keyed by tenant and id)."""
     payload = message.payload or {}
-    subscription = WebhookSubscription.objects.filter(
-        pk=payload.get("subscription"), tenant_id=message.tenant_id).first()
+    key = (message.tenant_id, payload.get("subscription"))
+    if subscriptions is not None and key in subscriptions:
+        subscription = subscriptions[key]
+    else:
+        subscription = WebhookSubscription.objects.filter(pk=key[1], tenant_id=key[0]).first()
+        if subscriptions is not None:
+            subscriptions[key] = subscription
     # Raising (not dropping) keeps the message while retries last: a subscription switched off
     # by mistake and back on in time still gets it.
     if subscription is None:
@@ -100,4 +161,4 @@ def send(message, now: dt.datetime) -> None:
     if not subscription.is_active:
         raise WebhookError("the subscription is switched off")
     body = encode(payload["body"])
-    post(subscription.url, body, signed_headers(subscription.secret, message.idempotency_key, body, now))
+    post(subscription.url, body, signed_headers(subscription.secret, message.idempotency_key, body, now), pool)

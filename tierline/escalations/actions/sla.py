@@ -336,6 +336,10 @@ def _tick(op, now) -> None:
             op.record(EventType.SLA_WARNING, percent=mark.percent, **data)
         elif mark.kind == "breach":
             op.record(EventType.SLA_BREACH, **data)
+            if mark.target == "update":  # the customer-update time came: remind, or update by itself
+                from tierline.notifications.cadence import on_update_due
+
+                on_update_due(op, mark)
         else:
             data.update(step=mark.step_index, repeat=mark.repeat)
             _run_step(op, mark, data)

@@ -1,0 +1,68 @@
+"""The status-page link every customer email carries (docs/templates.md: `status_page_url`).
+
+One mail link per escalation, reused by every email while it has at least REISSUE_BEFORE left
+(so the staff sidebar lists one, not one per email), then replaced. Only the digest is stored,
+as for links staff issue; the mail link's token is an HMAC of the row's escalation and creation
+time under SECRET_KEY, so the mailer can recompute it, and a copy of the database alone yields no
+usable link. A revoked mail link is never reused. Tenant templates that leave the variable out
+still get the link, appended as a last line, so the customer can always reach the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import html
+
+from django.conf import settings
+from django.urls import reverse
+
+from tierline.core.actors import Actor
+
+_MAILER = Actor.system("customer-mail")
+MAIL_LINK_DAYS = 30
+REISSUE_BEFORE = dt.timedelta(days=7)
+
+
+def absolute(path: str) -> str:
+    base = settings.TIERLINE.get("PUBLIC_BASE_URL", "").rstrip("/")
+    return f"{base}{path}"
+
+
+def _token(esc_id: int, created_at: dt.datetime) -> str:
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"status-mail:{esc_id}:{created_at.isoformat()}".encode(),
+                   hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def mail_token(esc, now: dt.datetime) -> str:
+    """The token of the escalation's live mail link, issuing one when none is usable."""
+    from tierline.statuspage.models import StatusLink
+
+    for link in StatusLink.objects.filter(escalation_id=esc.pk, created_by=_MAILER.label, revoked_at__isnull=True,
+                                          expires_at__gt=now + REISSUE_BEFORE).order_by("-pk")[:1]:
+        token = _token(esc.pk, link.created_at)
+        if StatusLink.digest_of(token) == link.digest:  # not so after a SECRET_KEY rotation
+            return token
+    token = _token(esc.pk, now)
+    StatusLink.objects.get_or_create(
+        digest=StatusLink.digest_of(token),
+        defaults={"tenant_id": esc.tenant_id, "escalation": esc, "created_at": now, "created_by": _MAILER.label,
+                  "expires_at": now + dt.timedelta(days=MAIL_LINK_DAYS)})
+    return token
+
+
+def issue_for_mail(esc, now: dt.datetime) -> str:
+    return absolute(reverse("statuspage:page", args=[mail_token(esc, now)]))
+
+
+def ensure_link(rendered, url: str):
+    """`rendered` with the link appended to each body that does not already show it."""
+    text, body_html = rendered.text, rendered.html
+    if url and url not in text:
+        text = f"{text.rstrip()}\n\nFollow your case: {url}\n"
+    if url and body_html is not None and html.escape(url) not in body_html and url not in body_html:
+        body_html += f'\n<p><a href="{html.escape(url)}">Follow your case</a></p>'
+    return rendered._replace(text=text, html=body_html)
