@@ -8,6 +8,7 @@ idempotency key (Notification.source is unique; email carries it as Message-ID).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 
@@ -67,6 +68,8 @@ def _send(message: OutboxMessage, now: dt.datetime) -> None:
         )
         if extra.get("html"):
             email.attach_alternative(extra["html"], "text/html")
+        for item in extra.get("attachments") or ():  # scheduled reports: the file travels in the row
+            email.attach(item["filename"], base64.b64decode(item["content_b64"]), item["content_type"])
         email.send(fail_silently=False)
     elif message.channel in (OutboxMessage.Channel.WEBHOOK, OutboxMessage.Channel.CHAT):
         from tierline.webhooks.delivery import send

@@ -19,10 +19,12 @@ log = logging.getLogger("tierline.worker")
 
 
 def run_once(now) -> dict[str, int]:
+    from tierline.reports.rollups import update_all
+    from tierline.reports.schedules import run_due
     from tierline.sla.sweep import sweep, sweep_client_requests
 
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
-    return {**sweep(now), **sweep_client_requests(now), **deliver_due(now)}
+    return {**sweep(now), **sweep_client_requests(now), **run_due(now), **deliver_due(now), **update_all(now)}
 
 
 def run_forever(stop: threading.Event, poll: float | None = None) -> None:
