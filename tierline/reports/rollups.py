@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
@@ -26,13 +25,26 @@ def _origins(tenant_id: int, esc_ids, tiers: dict) -> dict[int, rollup_math.Orig
     return {e: rollup_math.origin_from_created(d, t, tiers) for e, t, d in rows}
 
 
+_KEY = ("tenant_id", "day", "team_ref", "type", "level", "tier", "channel")
+
+
 def _write(tenant_id: int, rows: dict) -> None:
-    for (day, team, typ, level, tier, channel), measures in rows.items():
-        lookup = dict(tenant_id=tenant_id, day=day, team_ref=team or 0, type=typ or "", level=level or 0,
-                      tier=tier or "", channel=channel or "")
-        changed = DailyRollup.objects.filter(**lookup).update(**{m: F(m) + v for m, v in measures.items() if v})
-        if not changed:
-            DailyRollup.objects.create(**lookup, **measures)
+    """Add the measures into their rows: one multi-row upsert (ON CONFLICT … DO UPDATE, both on
+    SQLite and PostgreSQL), since a batch touches hundreds of keys."""
+    if not rows:
+        return
+    table = DailyRollup._meta.db_table
+    measures = rollup_math.MEASURES
+    cols = ", ".join(_KEY + measures)
+    marks = ", ".join(["%s"] * (len(_KEY) + len(measures)))
+    updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "
+           f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}")
+    params = [(tenant_id, day, team or 0, typ or "", level or 0, tier or "", channel or "",
+               *(m[name] for name in measures))
+              for (day, team, typ, level, tier, channel), m in rows.items()]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def fold_tenant(tenant_id: int, now: dt.datetime, batch: int = BATCH) -> int:
