@@ -88,6 +88,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None,
                         help="escalations (default 1,000,000 with bench.datagen, else 2,000 through actions)")
     parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--datagen", default=None,
+                        help="path of a datagen.py to load when bench.datagen is not importable")
     args = parser.parse_args()
     setup_django(args.db)
     fresh_database(args.db)
@@ -99,6 +101,13 @@ def main() -> None:
         from bench.datagen import generate
     except ImportError:
         generate = None
+        if args.datagen:
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("datagen", args.datagen)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            generate = module.generate
     started = time.perf_counter()
     if generate is not None:
         count = args.count or 1_000_000

@@ -20,10 +20,14 @@ AT_RISK_WINDOW = dt.timedelta(hours=1)
 
 def supervisor(tenant_id: int, now: dt.datetime) -> dict:
     open_qs = Escalation.objects.filter(tenant_id=tenant_id, status__in=OPEN_STATUSES)
-    by_level = dict(open_qs.values_list("level").annotate(n=Count("id")).order_by())
+    # One pass over the open rows for both breakdowns: at a million escalations it is the page's cost.
+    by_level: dict[int, int] = defaultdict(int)
+    by_team_id: dict[int, int] = defaultdict(int)
+    for level, team, n in open_qs.values_list("level", "team_id").annotate(n=Count("id")).order_by():
+        by_level[level] += n
+        by_team_id[team] += n
     teams = dict(Team.objects.filter(tenant_id=tenant_id).values_list("id", "name"))
-    by_team = sorted(((teams.get(t, t), n) for t, n in
-                      open_qs.values_list("team_id").annotate(n=Count("id")).order_by()), key=lambda r: -r[1])
+    by_team = sorted(((teams.get(t, t), n) for t, n in by_team_id.items()), key=lambda r: -r[1])
     risky = Escalation.objects.filter(tenant_id=tenant_id, sla_breach_at__isnull=False, status__in=OPEN_STATUSES)
     breaching = risky.filter(sla_breach_at__lte=now)
     at_risk = risky.filter(sla_breach_at__gt=now, sla_breach_at__lte=now + AT_RISK_WINDOW)

@@ -16,6 +16,10 @@ from tierline.audit.event_types import EventType
 
 MEASURES = ("created", "acknowledged", "ack_wall_s", "resolved", "resolve_wall_s", "reopened",
             "breaches", "reassignments", "csat_responses", "csat_sum", "promoters", "detractors")
+# The event types that add to some measure (the others are skipped when reading the log).
+COUNTED_TYPES = tuple(int(t) for t in (EventType.CREATED, EventType.ACKNOWLEDGED, EventType.RESOLVED,
+                                       EventType.REOPENED, EventType.SLA_BREACH, EventType.ASSIGNED,
+                                       EventType.CSAT_RECEIVED))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import datetime as dt
 from django.db import connection, transaction
 
 from tierline.audit.event_types import EventType
-from tierline.audit.models import Event
+from tierline.audit.models import ChainHead, Event
 from tierline.reports import rollup_math
 from tierline.reports.models import DailyRollup, RollupCursor
 from tierline.tenancy.models import Customer, Tenant
@@ -48,21 +48,31 @@ def _write(tenant_id: int, rows: dict) -> None:
 
 
 def fold_tenant(tenant_id: int, now: dt.datetime, batch: int = BATCH) -> int:
-    """Fold the next batch of the tenant's new events in; returns how many events were read."""
+    """Fold the next window of the tenant's new events in; returns how many seqs it covered.
+
+    Seqs are gapless per tenant and the chain head only ever shows committed appends, so the
+    window (cursor, min(cursor + batch, head)] is complete; only the event types that add to a
+    measure are read from it."""
     with transaction.atomic():
         cursor, _ = RollupCursor.objects.select_for_update().get_or_create(tenant_id=tenant_id)
-        events = list(Event.objects.filter(tenant_id=tenant_id, seq__gt=cursor.last_seq).order_by("seq")
-                      .values_list("seq", "escalation_id", "type", "occurred_at", "data")[:batch])
-        if not events:
+        head = ChainHead.objects.filter(tenant_id=tenant_id).values_list("seq", flat=True).first() or 0
+        upto = min(cursor.last_seq + batch, head)
+        if upto <= cursor.last_seq:
             return 0
-        tiers = dict(Customer.objects.filter(tenant_id=tenant_id).values_list("id", "tier"))
-        origins = _origins(tenant_id, {e[1] for e in events}, tiers)
-        rows = rollup_math.fold({}, ((e, t, at, d) for _, e, t, at, d in events), origins)
-        _write(tenant_id, rows)
-        cursor.last_seq = events[-1][0]
+        events = list(Event.objects.filter(tenant_id=tenant_id, seq__gt=cursor.last_seq, seq__lte=upto,
+                                           type__in=rollup_math.COUNTED_TYPES).order_by("seq")
+                      .values_list("escalation_id", "type", "occurred_at", "data"))
+        if events:
+            tiers = dict(Customer.objects.filter(tenant_id=tenant_id).values_list("id", "tier"))
+            origins = {e: rollup_math.origin_from_created(d, at, tiers) for e, t, at, d in events
+                       if t == EventType.CREATED}
+            origins.update(_origins(tenant_id, {e[0] for e in events} - set(origins), tiers))
+            _write(tenant_id, rollup_math.fold({}, events, origins))
+        covered = upto - cursor.last_seq
+        cursor.last_seq = upto
         cursor.updated_at = now
         cursor.save(update_fields=["last_seq", "updated_at"])
-    return len(events)
+    return covered
 
 
 def update_all(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
@@ -77,7 +87,7 @@ def recompute(tenant_id: int) -> dict:
     """The rollup rows from scratch (not stored), for checking: {key: measures}."""
     tiers = dict(Customer.objects.filter(tenant_id=tenant_id).values_list("id", "tier"))
     cursor = RollupCursor.objects.filter(tenant_id=tenant_id).values_list("last_seq", flat=True).first() or 0
-    events = list(Event.objects.filter(tenant_id=tenant_id, seq__lte=cursor).order_by("seq")
+    events = list(Event.objects.filter(tenant_id=tenant_id, seq__lte=cursor).order_by("seq")  # every type
                   .values_list("escalation_id", "type", "occurred_at", "data").iterator(chunk_size=2000))
     origins = _origins(tenant_id, {e[0] for e in events}, tiers)
     rows = rollup_math.fold({}, events, origins)
