@@ -106,6 +106,7 @@ def main() -> None:
 
             spec = importlib.util.spec_from_file_location("datagen", args.datagen)
             module = importlib.util.module_from_spec(spec)
+            sys.modules["datagen"] = module  # dataclasses look their module up while defining
             spec.loader.exec_module(module)
             generate = module.generate
     started = time.perf_counter()
