@@ -55,14 +55,14 @@ def build(schedule: ReportSchedule, start: dt.datetime, end: dt.datetime, now: d
     result = services.report(flt, now=now)
     names = dict(Customer.objects.filter(tenant=tenant).values_list("id", "name"))
     rows = exports.figure_rows(result, names)
-    from tierline.reports.views import trend_chart
+    from tierline.reports.views import report_charts
 
-    chart = trend_chart(result, flt.grain)
+    charts = report_charts(result, flt.grain)
     label = f"{start:%Y-%m-%d} to {(end - dt.timedelta(days=1)):%Y-%m-%d}"
     stem = f"{tenant.code}-{schedule.frequency}-{start:%Y%m%d}"
     if schedule.format == "xlsx":
-        return f"{stem}.xlsx", exports.report_xlsx(f"{tenant.name}: {label}", rows, [chart]), XLSX
-    pdf = exports.report_pdf(tenant_name=tenant.name, period_label=label, rows=rows, charts=[chart],
+        return f"{stem}.xlsx", exports.report_xlsx(f"{tenant.name}: {label}", rows, charts), XLSX
+    pdf = exports.report_pdf(tenant_name=tenant.name, period_label=label, rows=rows, charts=charts,
                              generated_at=now)
     return f"{stem}.pdf", pdf, "application/pdf"
 

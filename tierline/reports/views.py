@@ -19,6 +19,7 @@ from tierline.escalations import forms as esc_forms
 from tierline.escalations import queries
 from tierline.escalations.views import _list_filters, _tenants, ui_view
 from tierline.reports import dashboards, exports, services
+from tierline.reports.charts import Chart
 from tierline.reports.forms import ReportForm
 from tierline.tenancy import scoping
 from tierline.tenancy.models import Customer, Membership, Team, Tenant
@@ -100,11 +101,13 @@ def _names(tenant) -> dict:
     return dict(Customer.objects.filter(tenant=tenant).values_list("id", "name"))
 
 
-def trend_chart(result: dict, grain: str):
-    from tierline.reports.charts import Chart
-
-    return Chart("trend", f"Escalations created per {grain}", [grain, "created"],
-                 [[k, v] for k, v in result["trend"].items()])
+def report_charts(result: dict, grain: str) -> list[Chart]:
+    trend = Chart("trend", f"Escalations created per {grain}", [grain, "created"],
+                  [[k, v] for k, v in result["trend"].items()])
+    sla = Chart("sla", "SLA compliance per target (%)", ["target", "compliance %"],
+                [[t.replace("_", " "), None if s["compliance_pct"] is None else round(s["compliance_pct"], 1)]
+                 for t, s in result["sla"].items()])
+    return [trend, sla]
 
 
 @guarded
@@ -114,24 +117,25 @@ def kpi_report(request, code):
     now = timezone.now()
     result = services.report(flt, now=now)
     rows = exports.figure_rows(result, _names(tenant))
-    chart = trend_chart(result, flt.grain)
+    charts = report_charts(result, flt.grain)
     period = f"{flt.start:%Y-%m-%d} to {(flt.end - dt.timedelta(days=1)):%Y-%m-%d}"
     stem = f"{tenant.code}-report-{flt.start:%Y%m%d}-{flt.end:%Y%m%d}"
     fmt = request.GET.get("format")
     if fmt == "csv":
         return download(exports.report_csv(rows), f"{stem}.csv", "text/csv")
     if fmt == "xlsx":
-        return download(exports.report_xlsx(f"{tenant.name}: {period}", rows, [chart]), f"{stem}.xlsx", XLSX)
+        return download(exports.report_xlsx(f"{tenant.name}: {period}", rows, charts), f"{stem}.xlsx", XLSX)
     if fmt == "pdf":
-        pdf = exports.report_pdf(tenant_name=tenant.name, period_label=period, rows=rows, charts=[chart],
+        pdf = exports.report_pdf(tenant_name=tenant.name, period_label=period, rows=rows, charts=charts,
                                  generated_at=now)
         return download(pdf, f"{stem}.pdf", "application/pdf")
-    if request.GET.get("chart") == chart.slug:
-        return download(chart.csv(), f"{stem}-{chart.slug}.csv", "text/csv")
+    for chart in charts:
+        if request.GET.get("chart") == chart.slug:
+            return download(chart.csv(), f"{stem}-{chart.slug}.csv", "text/csv")
     params = request.GET.copy()
     params.pop("format", None)
     return render(request, "reports/report.html", {
-        "tenant": tenant, "form": form, "rows": rows, "chart": chart, "svg": chart.svg(), "period": period,
+        "tenant": tenant, "form": form, "rows": rows, "charts": [(c, c.svg()) for c in charts], "period": period,
         "qs": params.urlencode(), "result": result})
 
 
