@@ -90,7 +90,7 @@ class Chart:
     def svg(self, width=640, height=260) -> str:
         """Inline SVG drawn directly: matplotlib takes 0.3–0.8 s a chart, too slow for a page of
         four that must answer in well under a second (bench/reports.py); the PDF keeps using it."""
-        left, right, top, bottom = 48, 12, 26, 46
+        left, right, top, bottom = 56, 12, 26 + 14 * (len(self.columns) > 2), 56
         plot_w, plot_h = width - left - right, height - top - bottom
         series = self.columns[1:]
         values = [v for r in self.rows for v in r[1:] if isinstance(v, int | float)]
@@ -138,8 +138,8 @@ class Chart:
                                f'fill="{colour}"><title>{escape(str(r[0]))} {escape(name)}: {v}</title></rect>')
             if len(series) > 1:
                 lx = left + 110 * k
-                out.append(f'<rect x="{lx}" y="{height - 12}" width="10" height="8" fill="{colour}"/>'
-                           f'<text x="{lx + 14}" y="{height - 4}">{escape(name)}</text>')
+                out.append(f'<rect x="{lx}" y="22" width="10" height="8" fill="{colour}"/>'
+                           f'<text x="{lx + 14}" y="30">{escape(name)}</text>')
         out.append("</svg>")
         return "".join(out)
 
