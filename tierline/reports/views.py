@@ -147,6 +147,13 @@ def supervisor(request, code):
     chart = data["by_level"]
     if request.GET.get("chart") == chart.slug:
         return download(chart.csv(), f"{tenant.code}-{chart.slug}.csv", "text/csv")
+    if request.GET.get("format") == "xlsx":
+        rows = [("Open escalations", str(data["open_total"])), ("Breaching now", str(data["breaching_count"])),
+                ("At risk (breach within the hour)", str(data["at_risk_count"])),
+                ("Worker lag (s)", f"{data['sla_lag_seconds']:.0f}"), ("Outbox messages due", str(data["outbox_due"]))]
+        rows += [(f"Open at team {name}", str(n)) for name, n in data["by_team"]]
+        return download(exports.report_xlsx(f"{tenant.name}: live, {now:%Y-%m-%d %H:%M} UTC", rows, [chart]),
+                        f"{tenant.code}-live-{now:%Y%m%d-%H%M}.xlsx", XLSX)
     return render(request, "reports/supervisor.html", {"tenant": tenant, "d": data, "chart": chart,
                                                        "svg": chart.svg(), "now": now})
 

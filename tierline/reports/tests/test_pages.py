@@ -113,6 +113,10 @@ def test_supervisor_dashboard_live_figures(client, world, hist, settings):
     assert 'data-figure="breaching">2<' in html
     level_csv = client.get(reverse("reports:supervisor", args=["ACME"]), {"chart": "open-by-level"}).content.decode()
     assert "L1,2" in level_csv
+    xlsx = client.get(reverse("reports:supervisor", args=["ACME"]), {"format": "xlsx"})
+    figures = {r[0]: r[1] for r in load_workbook(io.BytesIO(xlsx.content))["Figures"].iter_rows(min_row=3,
+                                                                                                values_only=True)}
+    assert figures["Open escalations"] == "2" and figures["Breaching now"] == "2"
 
 
 def test_management_dashboard_from_the_rollup(client, world, hist):
