@@ -155,6 +155,14 @@ def main() -> None:
             results.append({"metric": "dashboard_p95_ms", "value": round(percentile(samples, 95), 1), "unit": "ms",
                             "dashboard": name, "db": args.db, "escalations": count, "events": events,
                             "p50_ms": round(percentile(samples, 50), 1), "source": source})
+        # The exact KPI report (event logs folded per escalation, no rollup): one request, for scale.
+        today = timezone.now().date()
+        a = time.perf_counter()
+        response = client.get(f"/reports/{tenant.code}/", {"start": str(today - dt.timedelta(days=6)),
+                                                            "end": str(today)})
+        assert response.status_code == 200
+        results.append({"metric": "kpi_report_7d_ms", "value": round((time.perf_counter() - a) * 1000, 1),
+                        "unit": "ms", "db": args.db, "escalations": count, "events": events, "source": source})
     load = os.getloadavg()
     for r in results:
         r["loadavg"] = [round(x, 2) for x in load]
