@@ -8,6 +8,7 @@
     tierline calendar     business-time arithmetic on a calendar file (due / between; no database)
     tierline matrix       the escalation matrix: export (YAML), import (draft, --publish), dry-run
     tierline mailin       inbound email: poll the IMAP mailbox (--once) or process one message file
+    tierline reports      import-contacts FILE --tenant CODE | rollup | run-schedules
     tierline <anything>   any other Django management command
 """
 
