@@ -75,8 +75,9 @@ def manager_client():
     from tierline.tenancy.models import Membership, Tenant
 
     tenant = Tenant.objects.get(code="ACME")
-    user = User.objects.create_user(username="bench-manager", password="x")
-    Membership.objects.create(tenant=tenant, user=user, role="manager")
+    user = User.objects.filter(username="bench-manager").first() or User.objects.create_user(
+        username="bench-manager", password="x")
+    Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": "manager"})
     client = Client()
     client.force_login(user)
     return client, tenant
@@ -88,11 +89,30 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None,
                         help="escalations (default 1,000,000 with bench.datagen, else 2,000 through actions)")
     parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--reuse", default=None, metavar="SQLITE_FILE",
+                        help="measure an existing SQLite database (a previous run's): migrate it, rebuild the "
+                             "rollup from scratch, skip generating")
     parser.add_argument("--datagen", default=None,
                         help="path of a datagen.py to load when bench.datagen is not importable")
     args = parser.parse_args()
-    setup_django(args.db)
-    fresh_database(args.db)
+    if args.reuse:
+        os.environ["TIERLINE_SQLITE_PATH"] = str(Path(args.reuse).resolve())
+        os.environ["TIERLINE_DEV"] = "1"
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "tierline.settings"
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        from tierline.reports.models import DailyRollup, DailyTotal, RollupCursor
+
+        for model in (DailyRollup, DailyTotal, RollupCursor):
+            model.objects.all().delete()
+    else:
+        setup_django(args.db)
+        fresh_database(args.db)
     from django.db import connection
     from django.test.utils import override_settings
     from django.utils import timezone
@@ -110,7 +130,11 @@ def main() -> None:
             spec.loader.exec_module(module)
             generate = module.generate
     started = time.perf_counter()
-    if generate is not None:
+    if args.reuse:
+        from tierline.escalations.models import Escalation
+
+        count, source = Escalation.objects.count(), "reused"
+    elif generate is not None:
         count = args.count or 1_000_000
         generate(count, events_per_escalation=10, seed=0, progress=True)
         source = "datagen"

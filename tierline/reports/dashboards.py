@@ -12,7 +12,7 @@ from tierline.escalations.models import OPEN_STATUSES, Escalation
 from tierline.notifications.models import OutboxMessage
 from tierline.reports import kpi, rollup_math
 from tierline.reports.charts import Chart
-from tierline.reports.models import DailyRollup, RollupCursor
+from tierline.reports.models import DailyRollup, DailyTotal, RollupCursor
 from tierline.tenancy.models import Team
 
 AT_RISK_WINDOW = dt.timedelta(hours=1)
@@ -67,10 +67,12 @@ def periods_back(now: dt.datetime, grain: str, count: int) -> dt.datetime:
 
 def management(tenant_id: int, now: dt.datetime, *, grain: str = "week", count: int = 12, dims: dict | None = None) -> dict:
     start = periods_back(now, grain, count)
-    qs = DailyRollup.objects.filter(tenant_id=tenant_id, day__gte=start.date(), day__lte=now.date())
-    for name, value in (dims or {}).items():
-        if value not in (None, ""):
-            qs = qs.filter(**{"team_ref" if name == "team" else name: value})
+    dims = {k: v for k, v in (dims or {}).items() if v not in (None, "")}
+    # Unfiltered: the per-day totals (one row a day); filtered: the dimensioned rows.
+    model = DailyRollup if dims else DailyTotal
+    qs = model.objects.filter(tenant_id=tenant_id, day__gte=start.date(), day__lte=now.date())
+    for name, value in dims.items():
+        qs = qs.filter(**{"team_ref" if name == "team" else name: value})
     sums = {m: Sum(m) for m in rollup_math.MEASURES}
     per_day = qs.values("day").annotate(**sums).order_by("day")
     buckets: dict[str, dict] = defaultdict(lambda: dict.fromkeys(rollup_math.MEASURES, 0))

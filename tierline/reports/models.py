@@ -53,6 +53,29 @@ class DailyRollup(TenantOwned):
         indexes = [models.Index(fields=["tenant", "day"], name="rollup_tenant_day")]
 
 
+class DailyTotal(TenantOwned):
+    """DailyRollup summed over every dimension: what the unfiltered management dashboard reads
+    (one row per tenant and day instead of hundreds). Kept by the same fold, in the same
+    transaction."""
+
+    day = models.DateField()
+    created = models.IntegerField(default=0)
+    acknowledged = models.IntegerField(default=0)
+    ack_wall_s = models.BigIntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolve_wall_s = models.BigIntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    breaches = models.IntegerField(default=0)
+    reassignments = models.IntegerField(default=0)
+    csat_responses = models.IntegerField(default=0)
+    csat_sum = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "day"], name="total_once_per_day")]
+
+
 class RollupCursor(TenantOwned):
     """The last event seq of the tenant's chain folded into DailyRollup."""
 

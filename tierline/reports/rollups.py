@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from tierline.audit.event_types import EventType
 from tierline.audit.models import ChainHead, Event
 from tierline.reports import rollup_math
-from tierline.reports.models import DailyRollup, RollupCursor
+from tierline.reports.models import DailyRollup, DailyTotal, RollupCursor
 from tierline.tenancy.models import Customer
 
 BATCH = 5000
@@ -28,23 +28,38 @@ def _origins(tenant_id: int, esc_ids, tiers: dict) -> dict[int, rollup_math.Orig
 _KEY = ("tenant_id", "day", "team_ref", "type", "level", "tier", "channel")
 
 
-def _write(tenant_id: int, rows: dict) -> None:
-    """Add the measures into their rows: one multi-row upsert (ON CONFLICT … DO UPDATE, both on
-    SQLite and PostgreSQL), since a batch touches hundreds of keys."""
-    if not rows:
-        return
-    table = DailyRollup._meta.db_table
+def _upsert(table: str, key: tuple[str, ...], params: list[tuple]) -> None:
     measures = rollup_math.MEASURES
-    cols = ", ".join(_KEY + measures)
-    marks = ", ".join(["%s"] * (len(_KEY) + len(measures)))
+    cols = ", ".join(key + measures)
+    marks = ", ".join(["%s"] * (len(key) + len(measures)))
     updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
     sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "
-           f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}")
-    params = [(tenant_id, day, team or 0, typ or "", level or 0, tier or "", channel or "",
-               *(m[name] for name in measures))
-              for (day, team, typ, level, tier, channel), m in rows.items()]
+           f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _write(tenant_id: int, rows: dict) -> None:
+    """Add the measures into their rows, and into the day's total: multi-row upserts (ON CONFLICT
+    … DO UPDATE, both on SQLite and PostgreSQL), since a batch touches hundreds of keys."""
+    if not rows:
+        return
+    measures = rollup_math.MEASURES
+    _upsert(DailyRollup._meta.db_table, _KEY, [
+        (tenant_id, day, team or 0, typ or "", level or 0, tier or "", channel or "", *(m[n] for n in measures))
+        for (day, team, typ, level, tier, channel), m in rows.items()])
+    _upsert(DailyTotal._meta.db_table, ("tenant_id", "day"), [
+        (tenant_id, day, *(m[n] for n in measures)) for day, m in totals(rows).items()])
+
+
+def totals(rows: dict) -> dict:
+    """{day: measures} summed over the dimensions of ``rows`` ({key: measures}, day first)."""
+    out: dict = {}
+    for key, m in rows.items():
+        row = out.setdefault(key[0], dict.fromkeys(rollup_math.MEASURES, 0))
+        for name, v in m.items():
+            row[name] += v
+    return out
 
 
 def fold_tenant(tenant_id: int, now: dt.datetime, batch: int = BATCH) -> int:
@@ -104,3 +119,7 @@ def stored(tenant_id: int) -> dict:
         out[(r.day, r.team_ref, r.type, r.level, r.tier, r.channel)] = {m: getattr(r, m)
                                                                         for m in rollup_math.MEASURES}
     return out
+
+
+def stored_totals(tenant_id: int) -> dict:
+    return {r.day: {m: getattr(r, m) for m in rollup_math.MEASURES} for r in DailyTotal.objects.filter(tenant_id=tenant_id)}

@@ -22,6 +22,7 @@ def test_incremental_rollup_equals_recomputation(world):
     actions.assign(e4, world.users["supervisor"], actor=world.actor(), now=WED + dt.timedelta(hours=3))
     rollups.update_all(WED + dt.timedelta(days=1))
     assert rollups.stored(world.tenant.pk) == rollups.recompute(world.tenant.pk)
+    assert rollups.stored_totals(world.tenant.pk) == rollups.totals(rollups.recompute(world.tenant.pk))
     cursor = RollupCursor.objects.get(tenant=world.tenant)
     from tierline.audit.models import Event
 
