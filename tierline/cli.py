@@ -9,6 +9,7 @@
     tierline matrix       the escalation matrix: export (YAML), import (draft, --publish), dry-run
     tierline mailin       inbound email: poll the IMAP mailbox (--once) or process one message file
     tierline privacy      retention (--dry-run) and erasure of a customer (erase --tenant X --customer ID)
+    tierline reports      import-contacts FILE --tenant CODE | rollup | run-schedules
     tierline <anything>   any other Django management command
 """
 

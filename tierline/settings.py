@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "tierline.statuspage",
     "tierline.mailin",
     "tierline.privacy",
+    "tierline.reports",
     "tierline.runtime",
     "tierline.demo",
 ]

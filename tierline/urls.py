@@ -19,5 +19,6 @@ urlpatterns = [
     path("routing/matrix/", routing_views.matrix_home, name="routing-matrix-home"),
     path("routing/<str:code>/matrix/", routing_views.matrix_page, name="routing-matrix"),
     path("escalations/<str:reference>/guidance/", routing_views.escalate_guidance, name="routing-escalate-guidance"),
+    path("reports/", include("tierline.reports.urls")),
     path("", include("tierline.escalations.urls")),
 ]

@@ -15,6 +15,7 @@ could run out under slow receivers, so no other worker ever claims a message thi
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import smtplib
@@ -109,6 +110,8 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     )
     if extra.get("html"):
         email.attach_alternative(extra["html"], "text/html")
+    for item in extra.get("attachments") or ():  # scheduled reports: the file travels in the row
+        email.attach(item["filename"], base64.b64decode(item["content_b64"]), item["content_type"])
     return email
 
 

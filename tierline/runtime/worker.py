@@ -20,12 +20,14 @@ log = logging.getLogger("tierline.worker")
 
 def run_once(now) -> dict[str, int]:
     from tierline.privacy.retention import retention_pass
+    from tierline.reports.rollups import update_all
+    from tierline.reports.schedules import run_due
     from tierline.security.counters import prune_if_due
     from tierline.sla.sweep import sweep, sweep_client_requests
 
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
-    return {**sweep(now), **sweep_client_requests(now), **deliver_due(now), **retention_pass(now),
-            "rate_counters_pruned": prune_if_due(now.timestamp())}
+    return {**sweep(now), **sweep_client_requests(now), **run_due(now), **deliver_due(now), **retention_pass(now),
+            **update_all(now), "rate_counters_pruned": prune_if_due(now.timestamp())}
 
 
 def run_forever(stop: threading.Event, poll: float | None = None) -> None:

@@ -42,6 +42,8 @@ EXAMPLES = {
     "client-escalation": {"reason": "r"}, "client-escalation-acknowledge": {},
     "approvals": {"kind": "policy_exception", "reason": "r"}, "approvals-approve": {"approval": 1},
     "approvals-reject": {"approval": 1, "note": "n"},
+    # reports (tenant-code paths; attacker-side cases in tierline/reports/tests/test_api_cli.py)
+    "contacts": {"rows": [{"date": "2026-03-02", "channel": "phone", "count": 1}]},
 }
 
 
