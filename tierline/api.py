@@ -109,6 +109,7 @@ def on_database_error(request, exc):
 
 
 import tierline.escalations.api_coordination  # noqa: E402,F401  (registers its endpoints)
+from tierline.audit.api import router as audit_router  # noqa: E402
 from tierline.escalations.api import router as escalations_router  # noqa: E402
 from tierline.routing.api import router as routing_router  # noqa: E402
 from tierline.tenancy.api import router as tenancy_router  # noqa: E402
@@ -116,3 +117,4 @@ from tierline.tenancy.api import router as tenancy_router  # noqa: E402
 api.add_router("/escalations", escalations_router)
 api.add_router("/", tenancy_router)
 api.add_router("/routing", routing_router)
+api.add_router("/audit", audit_router)

@@ -24,7 +24,9 @@ from django.views.decorators.http import require_POST
 
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
+from tierline.audit import access
 from tierline.audit.event_types import EventType
+from tierline.audit.models import AccessChannel
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError, InvalidInput, NotFound, StaleVersion
 from tierline.escalations import actions, forms, queries, states
@@ -522,7 +524,9 @@ def _render_detail(request, esc, *, status=200, **extra):
 
 @ui_view
 def escalation_detail(request, reference):
-    return _render_detail(request, _get(request, reference))
+    esc = _get(request, reference)
+    access.record_view(esc, _actor(request), AccessChannel.PAGE, timezone.now())
+    return _render_detail(request, esc)
 
 
 @ui_view
