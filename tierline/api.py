@@ -111,6 +111,7 @@ def on_database_error(request, exc):
 import tierline.escalations.api_coordination  # noqa: E402,F401  (registers its endpoints)
 from tierline.audit.api import router as audit_router  # noqa: E402
 from tierline.escalations.api import router as escalations_router  # noqa: E402
+from tierline.problems.api import router as problems_router  # noqa: E402
 from tierline.routing.api import router as routing_router  # noqa: E402
 from tierline.tenancy.api import router as tenancy_router  # noqa: E402
 
@@ -118,3 +119,4 @@ api.add_router("/escalations", escalations_router)
 api.add_router("/", tenancy_router)
 api.add_router("/routing", routing_router)
 api.add_router("/audit", audit_router)
+api.add_router("/problems", problems_router)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tierline.webhooks",
     "tierline.statuspage",
     "tierline.mailin",
+    "tierline.problems",
     "tierline.runtime",
     "tierline.demo",
 ]

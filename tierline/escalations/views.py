@@ -442,6 +442,12 @@ def _describe(ev, names: _Names) -> tuple[str, str]:
 
 
 def _describe_coordination(code: str, d: dict, names) -> tuple[str, str] | None:
+    if code in ("problem_linked", "problem_unlinked"):
+        verb = "Linked to" if code == "problem_linked" else "Unlinked from"
+        return f"{verb} problem {d.get('problem_reference')}", d.get("problem_title", "")
+    if code == "root_cause_assigned":
+        after = (d.get("after") or {}).get("path")
+        return (f"Root cause: {after}" if after else "Root cause cleared"), ""
     if code == "routed":
         who = d.get("assignment", {}).get("reason", "")
         rule = f"matrix rule {d['rule']!r} (v{d.get('matrix_version')})" if d.get("rule") else "no matrix rule"

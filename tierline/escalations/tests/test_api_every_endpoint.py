@@ -42,6 +42,7 @@ EXAMPLES = {
     "client-escalation": {"reason": "r"}, "client-escalation-acknowledge": {},
     "approvals": {"kind": "policy_exception", "reason": "r"}, "approvals-approve": {"approval": 1},
     "approvals-reject": {"approval": 1, "note": "n"},
+    "problems": {"problem": 1}, "problems-unlink": {"problem": 1}, "root-cause": {"root_cause": None},
 }
 
 
