@@ -9,6 +9,7 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from ninja import Status as Reply
 from pydantic import AwareDatetime, Field
 
 from tierline.accounts.models import User
@@ -232,7 +233,7 @@ def create(request: HttpRequest, body: ProblemIn):
     p = services.create_problem(tenant, actor=request.actor, now=timezone.now(), title=body.title,
                                 description=body.description, workaround=body.workaround,
                                 owner=_user(request.actor, body.owner), root_cause=_cause(request.actor, body.root_cause))
-    return 201, problem_dict(queries.problem(request.actor, p.pk), detail=True)
+    return Reply(201, problem_dict(queries.problem(request.actor, p.pk), detail=True))
 
 
 @router.get("/{int:problem_id}", response={200: ProblemDetail, **ERRORS}, summary="A problem with its escalations and CAPA")
@@ -260,7 +261,7 @@ def add_capa(request: HttpRequest, problem_id: int, body: CapaIn):
     p = queries.problem(request.actor, problem_id)
     a = services.add_action(p, actor=request.actor, now=timezone.now(), kind=body.kind, title=body.title,
                             owner=_user(request.actor, body.owner), due_date=body.due_date)
-    return 201, capa_dict(a, timezone.localdate())
+    return Reply(201, capa_dict(a, timezone.localdate()))
 
 
 @router.post("/{int:problem_id}/actions/{int:action_id}", response={200: CapaOut, **ERRORS},
