@@ -30,6 +30,8 @@ def main() -> int:
         code |= subprocess.call([sys.executable, str(HERE / "outbox.py"), "--db", db])
         print(f"\n== bench/sla_sweep.py --db {db}", flush=True)
         code |= subprocess.call([sys.executable, str(HERE / "sla_sweep.py"), "--db", db])
+    print("\n== bench/recurring.py (no database)", flush=True)
+    code |= subprocess.call([sys.executable, str(HERE / "recurring.py")])
     if "postgres" not in dbs:
         print("PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL figures skipped")
     return code

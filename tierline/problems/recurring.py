@@ -80,7 +80,7 @@ def _clusters(matrix, threshold: float, min_size: int) -> list[list[int]]:
         labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
                                          distance_threshold=threshold).fit_predict(distance)
     else:
-        labels = DBSCAN(eps=threshold, min_samples=min_size, metric="cosine").fit_predict(matrix)
+        labels = DBSCAN(eps=threshold, min_samples=max(2, min_size), metric="cosine").fit_predict(matrix)
         # DBSCAN's noise (-1) are singletons, not one group.
         next_label = labels.max() + 1
         for i in np.flatnonzero(labels == -1):
@@ -110,6 +110,7 @@ def group(items: Iterable[Item], *, threshold: float = 0.7, min_size: int = 2, p
         vocabulary = vectorizer.get_feature_names_out()
     except ValueError:  # nothing but stop words and numbers
         matrix, vocabulary = None, []
+    texts = [_text(i).casefold() for i in items]
     partitions: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, item in enumerate(items):
         partitions[(item.root_cause if by_root_cause else "", item.type if by_type else "")].append(index)
@@ -118,7 +119,14 @@ def group(items: Iterable[Item], *, threshold: float = 0.7, min_size: int = 2, p
         if matrix is None:  # no words at all: nothing to be similar by
             clusters = [[n] for n in range(len(indexes))]
         else:
-            clusters = _clusters(matrix[indexes], threshold, min_size)
+            # Identical texts (a desk's stock titles) are clustered once: fewer rows for the
+            # n x n distances, and no chaining through piles of duplicates.
+            same: dict[str, list[int]] = defaultdict(list)
+            for n, index in enumerate(indexes):
+                same[texts[index]].append(n)
+            reps = list(same.values())
+            rep_clusters = _clusters(matrix[[indexes[r[0]] for r in reps]], threshold, min_size)
+            clusters = [sorted(n for r in cluster for n in reps[r]) for cluster in rep_clusters]
         for cluster in clusters:
             if len(cluster) < min_size:
                 continue
