@@ -11,4 +11,5 @@ urlpatterns = [
     path("recurring.csv", views.recurring_csv, name="recurring-csv"),
     path("<int:pk>/", views.problem_detail, name="detail"),
     path("<int:pk>/do/<str:what>/", views.problem_do, name="do"),
+    path("escalations/<str:reference>/root-cause/", views.escalation_root_cause, name="escalation-root-cause"),
 ]

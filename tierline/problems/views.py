@@ -136,6 +136,27 @@ def problem_do(request, pk, what):
     return redirect("problems:detail", pk=p.pk)
 
 
+@ui_view
+@require_POST
+def escalation_root_cause(request, reference):
+    actor = _actor(request)
+    try:
+        esc = esc_queries.get_escalation(actor, reference)
+    except NotFound:
+        raise Http404("no such escalation")
+    try:
+        cause = _cause(request, _int(request.POST.get("root_cause"), "root_cause"))
+        actions.assign_root_cause(esc, cause, actor=actor, now=timezone.now(),
+                                  expected_version=_int(request.POST.get("version"), "version"))
+    except PermissionDenied as err:
+        raise DjangoPermissionDenied(err.message)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return redirect("escalations:detail", reference=esc.reference)
+    messages.success(request, f"{esc.reference}: root cause {'set' if cause else 'cleared'}")
+    return redirect("escalations:detail", reference=esc.reference)
+
+
 # -- recurring issues -------------------------------------------------------------------------
 def _report_params(request) -> tuple[report.Params, dict]:
     tenants = _tenants(request.user)

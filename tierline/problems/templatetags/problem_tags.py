@@ -2,6 +2,8 @@
 
 from django import template
 
+from tierline.accounts.permissions import Perm, role_allows
+from tierline.problems.models import RootCause
 from tierline.problems.queries import for_escalation
 
 register = template.Library()
@@ -13,4 +15,8 @@ def problems_card(context):
     if esc is None or not role:
         return {"hidden": True}
     problems, cause = for_escalation(esc)
-    return {"problems": problems, "cause": cause}
+    causes = []
+    if role_allows(role, Perm.WORK):
+        causes = list(RootCause.objects.filter(tenant_id=esc.tenant_id, active=True).select_related("parent"))
+    return {"esc": esc, "problems": problems, "cause": cause, "causes": causes,
+            "csrf_token": context.get("csrf_token")}

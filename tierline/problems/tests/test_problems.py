@@ -230,6 +230,26 @@ def test_pages_list_open_link_and_capa(client, world, taxonomy):
     assert p.reference in esc_page and "Linked to problem" in esc_page
 
 
+def test_root_cause_from_the_escalation_page(client, world, taxonomy):
+    esc = world.escalation()
+    client.force_login(world.users["agent"])
+    page = client.get(reverse("escalations:detail", args=[esc.reference])).content.decode()
+    assert "Set root cause" in page and "Network › Router firmware" in page
+    url = reverse("problems:escalation-root-cause", args=[esc.reference])
+    assert client.post(url, {"root_cause": taxonomy["firmware"].pk, "version": esc.version}).status_code == 302
+    assert EscalationRootCause.objects.get(escalation=esc).root_cause == taxonomy["firmware"]
+    client.post(url, {"root_cause": taxonomy["network"].pk, "version": esc.version})  # stale: refused
+    assert EscalationRootCause.objects.get(escalation=esc).root_cause == taxonomy["firmware"]
+    client.post(url, {"root_cause": taxonomy["theirs"].pk})
+    assert EscalationRootCause.objects.get(escalation=esc).root_cause == taxonomy["firmware"]
+    client.force_login(world.users["compliance"])
+    assert "Set root cause" not in client.get(reverse("escalations:detail", args=[esc.reference])).content.decode()
+    assert client.post(url, {"root_cause": ""}).status_code == 403
+    client.force_login(world.other_user)
+    assert client.post(url, {"root_cause": ""}).status_code == 404
+    assert EscalationRootCause.objects.filter(escalation=esc).exists()
+
+
 def test_pages_attacker_side(client, world):
     theirs = services.create_problem(world.other_tenant, actor=Actor.for_user(world.other_user), now=world.now,
                                      title="Theirs")
