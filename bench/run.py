@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ALL = ["actions", "routing", "outbox", "sla_sweep", "api", "reports"]
+ALL = ["actions", "routing", "outbox", "sla_sweep", "api", "reports", "recurring"]
 
 
 def postgres_up() -> bool:
@@ -42,6 +42,7 @@ def main() -> int:
         "outbox": lambda db: ["outbox.py", "--db", db],
         "sla_sweep": lambda db: ["sla_sweep.py", "--db", db] + ([] if args.full else ["--sizes", "10000,100000"]),
         "api": lambda db: ["api.py", "--db", db, "--rows", rows],
+        "recurring": lambda db: ["recurring.py"],
         "reports": lambda db: ["reports.py", "--db", db] + ([] if args.full else ["--count", "100000"]),
     }
     code = 0

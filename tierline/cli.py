@@ -10,6 +10,7 @@
     tierline mailin       inbound email: poll the IMAP mailbox (--once) or process one message file
     tierline privacy      retention (--dry-run) and erasure of a customer (erase --tenant X --customer ID)
     tierline reports      import-contacts FILE --tenant CODE | rollup | run-schedules
+    tierline audit        verify the hash chains; evidence bundles: bundle, export, check-bundle, public-key
     tierline <anything>   any other Django management command
 """
 
@@ -24,6 +25,11 @@ def main(argv: list[str] | None = None) -> None:
         from tierline.calendars.cli import main as calendar_main
 
         raise SystemExit(calendar_main(argv[2:]))
+    if argv[1:3] == ["audit", "check-bundle"]:
+        # A third party checks a bundle with the bundle and a public key: no settings, no database.
+        from tierline.audit.bundle_check import main as check_main
+
+        raise SystemExit(check_main(argv[3:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tierline.settings")
     if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
         print(__doc__.strip())

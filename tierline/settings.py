@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "tierline.mailin",
     "tierline.privacy",
     "tierline.reports",
+    "tierline.problems",
     "tierline.runtime",
     "tierline.demo",
 ]

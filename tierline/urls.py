@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("tierline.accounts.urls")),
     path("status/", include("tierline.statuspage.urls")),
     path("notifications/", include("tierline.notifications.urls")),
+    path("audit/", include("tierline.audit.urls")),
+    path("problems/", include("tierline.problems.urls")),
     path("sla/simulator/", sla_views.simulator, name="sla-simulator"),
     path("routing/guidance/", routing_views.create_guidance, name="routing-guidance"),
     path("routing/matrix/", routing_views.matrix_home, name="routing-matrix-home"),

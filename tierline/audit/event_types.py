@@ -47,6 +47,9 @@ class EventType(IntEnum):
     UNLINKED = 601
     MERGED = 602  # on the survivor: a duplicate was merged into it
     MERGED_INTO = 603  # on the duplicate: it was closed in favour of the survivor
+    PROBLEM_LINKED = 610  # the escalation was attached to a problem record
+    PROBLEM_UNLINKED = 611
+    ROOT_CAUSE_ASSIGNED = 612  # a category of the tenant's root-cause taxonomy (or none)
 
     WATCHER_ADDED = 700
     WATCHER_REMOVED = 701

@@ -131,3 +131,31 @@ class Event(TenantOwned):
 
     def show_opened(self, sealed, opened) -> None:
         self._sealed_data, self._opened_data, self.data = sealed, opened, opened
+
+class AccessChannel(models.TextChoices):
+    PAGE = "page", "Web page"
+    API = "api", "API"
+    BUNDLE = "bundle", "Evidence bundle"
+
+
+class EscalationAccess(TenantOwned):
+    """Who read which escalation, and when: one row per read of the detail page, the API detail
+    or an evidence bundle. Written with one INSERT and never changed (not part of the hash chain:
+    reads are far more frequent than changes, and the bundle that carries them is signed)."""
+
+    escalation = models.ForeignKey("escalations.Escalation", on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    token = models.ForeignKey("accounts.ApiToken", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    channel = models.CharField(max_length=10, choices=AccessChannel.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["escalation", "-at"], name="access_by_escalation"),
+                   models.Index(fields=["tenant", "-at"], name="access_by_tenant")]
+        verbose_name_plural = "escalation accesses"
+
+    def __str__(self) -> str:
+        return f"{self.escalation_id} read by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"

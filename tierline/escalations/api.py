@@ -12,6 +12,8 @@ from ninja import Status as Reply
 from pydantic import AwareDatetime, Field
 
 from tierline.accounts.models import User
+from tierline.audit import access
+from tierline.audit.models import AccessChannel
 from tierline.core.canonical import dumps
 from tierline.core.errors import InvalidInput, NotFound
 from tierline.escalations import actions, queries
@@ -191,7 +193,9 @@ def create_escalation(request: HttpRequest, payload: EscalationCreate):
 
 @router.get("/{reference}", response={200: EscalationDetail, **ERRORS}, summary="An escalation with its timeline")
 def get_escalation(request: HttpRequest, reference: str):
-    return _with_etag(request, 200, queries.get_escalation(request.actor, reference))
+    esc = queries.get_escalation(request.actor, reference)
+    access.record_view(esc, request.actor, AccessChannel.API, timezone.now())
+    return _with_etag(request, 200, esc)
 
 
 def _act(request: HttpRequest, reference: str, body: Versioned | None, call: Callable):

@@ -24,7 +24,9 @@ from django.views.decorators.http import require_POST
 
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
+from tierline.audit import access
 from tierline.audit.event_types import EventType
+from tierline.audit.models import AccessChannel
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError, InvalidInput, NotFound, StaleVersion
 from tierline.escalations import actions, forms, queries, states
@@ -441,6 +443,12 @@ def _describe(ev, names: _Names, data=None) -> tuple[str, str]:
 
 
 def _describe_coordination(code: str, d: dict, names) -> tuple[str, str] | None:
+    if code in ("problem_linked", "problem_unlinked"):
+        verb = "Linked to" if code == "problem_linked" else "Unlinked from"
+        return f"{verb} problem {d.get('problem_reference')}", d.get("problem_title", "")
+    if code == "root_cause_assigned":
+        after = (d.get("after") or {}).get("path")
+        return (f"Root cause: {after}" if after else "Root cause cleared"), ""
     if code == "routed":
         who = d.get("assignment", {}).get("reason", "")
         rule = f"matrix rule {d['rule']!r} (v{d.get('matrix_version')})" if d.get("rule") else "no matrix rule"
@@ -525,7 +533,9 @@ def _render_detail(request, esc, *, status=200, **extra):
 
 @ui_view
 def escalation_detail(request, reference):
-    return _render_detail(request, _get(request, reference))
+    esc = _get(request, reference)
+    access.record_view(esc, _actor(request), AccessChannel.PAGE, timezone.now())
+    return _render_detail(request, esc)
 
 
 @ui_view

@@ -27,6 +27,7 @@ from tierline.escalations.actions.lifecycle import (
     start_progress,
 )
 from tierline.escalations.actions.privacy import erase_personal_data
+from tierline.escalations.actions.problems import assign_root_cause, link_problem, unlink_problem
 from tierline.escalations.actions.relations import link, merge, unlink
 from tierline.escalations.actions.routing import assign, change_priority, de_escalate, escalate, unassign
 from tierline.escalations.actions.sla import retime_sla, sla_tick
@@ -39,4 +40,5 @@ __all__ = [
     "merge", "next_reference", "reopen", "resolve", "resume", "retime_sla", "sla_tick", "set_pending", "set_tags", "start_progress",
     "unassign", "unlink", "unwatch", "watch",
     "customer_attach", "customer_reply", "record_csat", "erase_personal_data",
+    "assign_root_cause", "link_problem", "unlink_problem",
 ]

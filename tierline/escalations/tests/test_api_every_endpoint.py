@@ -44,6 +44,7 @@ EXAMPLES = {
     "approvals-reject": {"approval": 1, "note": "n"},
     # reports (tenant-code paths; attacker-side cases in tierline/reports/tests/test_api_cli.py)
     "contacts": {"rows": [{"date": "2026-03-02", "channel": "phone", "count": 1}]},
+    "problems": {"problem": 1}, "problems-unlink": {"problem": 1}, "root-cause": {"root_cause": None},
 }
 
 
