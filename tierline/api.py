@@ -112,8 +112,8 @@ import tierline.escalations.api_coordination  # noqa: E402,F401  (registers its 
 from tierline.audit.api import router as audit_router  # noqa: E402
 from tierline.escalations.api import router as escalations_router  # noqa: E402
 from tierline.privacy.api import router as privacy_router  # noqa: E402
-from tierline.reports.api import router as reports_router  # noqa: E402
 from tierline.problems.api import router as problems_router  # noqa: E402
+from tierline.reports.api import router as reports_router  # noqa: E402
 from tierline.routing.api import router as routing_router  # noqa: E402
 from tierline.security.api import router as compliance_router  # noqa: E402
 from tierline.tenancy.api import router as tenancy_router  # noqa: E402
