@@ -89,8 +89,12 @@ def _has(data: dict, name: str) -> bool:
     return name in (data.get("changes") or {})
 
 
-def facts(escalation_id: int, events: Iterable[dict], as_of: datetime, *, tiers: dict | None = None) -> EscalationFacts | None:
-    """One escalation's facts as of ``as_of``; None if it did not exist yet."""
+def facts(escalation_id: int, events: Iterable[dict], as_of: datetime, *, tiers: dict | None = None,
+          period: tuple[datetime, datetime] | None = None) -> EscalationFacts | None:
+    """One escalation's facts as of ``as_of``; None if it did not exist yet. With ``period``, the
+    costly parts (SLA clock, time per level, business times) are worked out only where ``compute``
+    uses them for that period: a report over a big tenant has many open escalations that only
+    count in the backlog."""
     events = list(events)
     now = instant(as_of)
     hist = history(events, now)
@@ -146,12 +150,20 @@ def facts(escalation_id: int, events: Iterable[dict], as_of: datetime, *, tiers:
         f.tier = tiers.get(f.customer)
     if f.resolved_at is not None and amount not in (None, "", "0", "0.00"):
         f.compensation = (Decimal(str(amount)), currency or "")
+    def wanted(t):
+        return period is None or (t is not None and period[0] <= t < period[1])
+
     cal = entry[1] if entry else None
     if cal is not None:
-        if f.acknowledged_at is not None:
+        if f.acknowledged_at is not None and wanted(f.acknowledged_at):
             f.ack_business = business_time_between(f.created_at, f.acknowledged_at, cal)
-        if f.resolved_at is not None:
+        if f.resolved_at is not None and wanted(f.resolved_at):
             f.resolve_business = business_time_between(f.created_at, f.resolved_at, cal)
+    if not wanted(f.created_at):
+        f.sla = {}  # compliance counts escalations created in the period only
+        if wanted(f.resolved_at):
+            f.level_time = time_by_level_and_team(events, as_of)["levels"]
+        return f
     # SLA per target: breached if the worker recorded a breach or the clock says so (a breach the
     # worker has not yet recorded); met once the target's window closed in time; open otherwise.
     report = evaluate(events, as_of)

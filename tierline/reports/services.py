@@ -73,7 +73,7 @@ def load_facts(flt: ReportFilter, *, now: dt.datetime) -> list[kpi.EscalationFac
     for i in range(0, len(ids), CHUNK):
         logs = event_dicts_for(ids[i:i + CHUNK])
         for esc_id in ids[i:i + CHUNK]:
-            f = kpi.facts(esc_id, logs.get(esc_id, ()), as_of, tiers=tiers)
+            f = kpi.facts(esc_id, logs.get(esc_id, ()), as_of, tiers=tiers, period=(flt.start, flt.end))
             if f is not None and matches(f, flt):
                 out.append(f)
     return out

@@ -125,3 +125,14 @@ def test_other_tenants_escalations_never_count(world, hist):
     globex = services.report(services.ReportFilter(tenant_id=world.other_tenant.pk, start=MON, end=WED),
                              now=WED)
     assert globex["escalations"] == 1 and globex["backlog"] == 1
+
+
+@pytest.mark.parametrize("start, end", [(MON, WED), (MON, TUE), (TUE, WED), (TUE, TUE + dt.timedelta(hours=11))])
+def test_skipping_the_costly_parts_outside_the_period_changes_no_figure(world, hist, start, end):
+    from tierline.reports import kpi
+
+    ids = [hist[k].pk for k in ("e1", "e2", "e3")]
+    logs = services.event_dicts_for(ids)
+    full = [kpi.facts(i, logs[i], end) for i in ids]
+    light = [kpi.facts(i, logs[i], end, period=(start, end)) for i in ids]
+    assert kpi.compute([f for f in light if f], start, end) == kpi.compute([f for f in full if f], start, end)
