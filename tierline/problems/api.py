@@ -19,7 +19,7 @@ from tierline.escalations import actions
 from tierline.escalations.api import _register
 from tierline.escalations.models import Escalation
 from tierline.escalations.schemas import ErrorOut, Strict, Versioned
-from tierline.problems import queries, report, services
+from tierline.problems import queries, services
 from tierline.problems.models import CorrectiveAction, ProblemStatus
 from tierline.tenancy import scoping
 from tierline.tenancy.models import Tenant
@@ -208,7 +208,7 @@ def recurring_report(request: HttpRequest, q: Query[RecurringQuery]):
     since = q.since or until - dt.timedelta(days=90)
     if since >= until:
         raise InvalidInput("since must be before until", fields={"since": "after until"})
-    rep = report.build(report.Params(tenant.pk, since, until, q.period, q.threshold, q.min_size))
+    rep = _report_module().build(_report_module().Params(tenant.pk, since, until, q.period, q.threshold, q.min_size))
     refs = report_refs(rep)
     return {"period": q.period, "periods": rep.axis, "escalations_considered": rep.items,
             "groups": [{"root_cause": g.root_cause, "type": g.type, "label": g.label, "count": g.size,
@@ -285,3 +285,10 @@ _register("problems-unlink", ProblemRef, "Unlink from a problem record",
           lambda r, e, b, kw: actions.unlink_problem(e, _problem_field(r.actor, b.problem), **kw))
 _register("root-cause", RootCauseIn, "Assign a root cause from the tenant's taxonomy",
           lambda r, e, b, kw: actions.assign_root_cause(e, _cause(r.actor, b.root_cause), **kw))
+
+
+def _report_module():
+    # matplotlib and scikit-learn load on the first report, not when the URLconf is imported.
+    from tierline.problems import report
+
+    return report

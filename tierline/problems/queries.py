@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from tierline.escalations.models import Escalation
-from tierline.problems import recurring
 from tierline.problems.models import CorrectiveAction, EscalationRootCause, Problem, ProblemLink, RootCause
 from tierline.tenancy import scoping
 
@@ -49,8 +48,10 @@ def for_escalation(esc) -> tuple[list[Problem], RootCause | None]:
     return links, assigned.root_cause if assigned else None
 
 
-def report_items(tenant_id: int, since: dt.datetime, until: dt.datetime) -> list[recurring.Item]:
+def report_items(tenant_id: int, since: dt.datetime, until: dt.datetime) -> list:
     """The escalations of one tenant created in [since, until), with their taxonomy path."""
+    from tierline.problems import recurring  # scikit-learn loads when a report is asked for, not at start-up
+
     rows = list(Escalation.objects.filter(tenant_id=tenant_id, created_at__gte=since, created_at__lt=until)
             .order_by("-id").values_list("id", "created_at", "title", "description", "type")[:MAX_REPORT_ITEMS])
     causes = {}

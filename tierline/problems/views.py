@@ -19,7 +19,7 @@ from tierline.escalations import actions
 from tierline.escalations import queries as esc_queries
 from tierline.escalations.models import Escalation
 from tierline.escalations.views import _actor, _tenants, ui_view
-from tierline.problems import queries, report, services
+from tierline.problems import queries, services
 from tierline.problems.models import CapaKind, CapaStatus, ProblemStatus
 from tierline.tenancy import scoping
 
@@ -158,7 +158,7 @@ def escalation_root_cause(request, reference):
 
 
 # -- recurring issues -------------------------------------------------------------------------
-def _report_params(request) -> tuple[report.Params, dict]:
+def _report_params(request) -> tuple[object, dict]:
     tenants = _tenants(request.user)
     if not tenants:
         raise DjangoPermissionDenied("no client to report on")
@@ -178,7 +178,7 @@ def _report_params(request) -> tuple[report.Params, dict]:
         raise InvalidInput("threshold between 0 and 1, min_size at least 1, since before until")
     period = g.get("period") if g.get("period") in ("week", "month") else "week"
     zone = timezone.get_current_timezone()
-    params = report.Params(tenant.pk, dt.datetime.combine(since, dt.time(), zone), dt.datetime.combine(until, dt.time(), zone),
+    params = _report_module().Params(tenant.pk, dt.datetime.combine(since, dt.time(), zone), dt.datetime.combine(until, dt.time(), zone),
                            period, threshold, min_size)
     return params, {"tenants": tenants, "tenant": tenant, "since": since, "until": until, "period": period,
                     "threshold": threshold, "min_size": min_size}
@@ -189,7 +189,7 @@ def _report(request):
         params, form = _report_params(request)
     except InvalidInput as err:
         return None, None, err.message
-    return report.build(params), form, None
+    return _report_module().build(params), form, None
 
 
 @ui_view
@@ -214,7 +214,7 @@ def recurring_chart(request):
     rep, _, error = _report(request)
     if error:
         return HttpResponse(error, status=400, content_type="text/plain")
-    response = HttpResponse(report.chart_svg(rep), content_type="image/svg+xml")
+    response = HttpResponse(_report_module().chart_svg(rep), content_type="image/svg+xml")
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -228,6 +228,13 @@ def recurring_csv(request):
     role = scoping.roles_of(request.user).get(form["tenant"].pk, "")
     if not role_allows(role, Perm.EXPORT):
         raise DjangoPermissionDenied("your role may not export")
-    response = HttpResponse(report.csv_text(rep, _refs(rep)), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(_report_module().csv_text(rep, _refs(rep)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="recurring-{form["tenant"].code}-{form["since"]}.csv"'
     return response
+
+
+def _report_module():
+    # matplotlib and scikit-learn load on the first report, not when the URLconf is imported.
+    from tierline.problems import report
+
+    return report
