@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
+from tierline.privacy.keys import open_rows
 from tierline.sla.display import sla_rows
 from tierline.templating.schema import OBJECTS
 
@@ -59,6 +60,10 @@ def build_context(escalation, *, now: dt.datetime, status_link: str | None = Non
                 sla[row["name"]] = row["text"]
     sla["next_deadline"] = format_moment(esc.next_deadline, zone)
     replies = [e for e in events if e["type"] == EventType.PUBLIC_REPLY]
+    if replies:
+        # A log the caller held may carry the customer's text sealed (tierline/privacy): open the
+        # one reply the template shows (one key read, only when it is sealed).
+        replies[-1] = open_rows([replies[-1]])[0]
     return {
         "escalation": {
             "reference": esc.reference,
