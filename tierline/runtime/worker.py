@@ -19,12 +19,10 @@ log = logging.getLogger("tierline.worker")
 
 
 def run_once(now) -> dict[str, int]:
-    from tierline.security.counters import prune_if_due
     from tierline.sla.sweep import sweep, sweep_client_requests
 
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
-    return {**sweep(now), **sweep_client_requests(now), **deliver_due(now),
-            "rate_counters_pruned": prune_if_due(now.timestamp())}
+    return {**sweep(now), **sweep_client_requests(now), **deliver_due(now)}
 
 
 def run_forever(stop: threading.Event, poll: float | None = None) -> None:
@@ -33,7 +31,11 @@ def run_forever(stop: threading.Event, poll: float | None = None) -> None:
     while not stop.is_set():
         close_old_connections()
         try:
-            stats = run_once(timezone.now())
+            from tierline.security.counters import prune_if_due
+
+            now = timezone.now()
+            prune_if_due(now.timestamp())  # hourly: old rate-limit windows
+            stats = run_once(now)
         except Exception:  # a bad pass must not kill the worker; the next pass retries
             log.exception("worker pass failed")
             stats = {}
