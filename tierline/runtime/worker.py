@@ -22,12 +22,11 @@ def run_once(now) -> dict[str, int]:
     from tierline.privacy.retention import retention_pass
     from tierline.reports.rollups import update_all
     from tierline.reports.schedules import run_due
-    from tierline.security.counters import prune_if_due
     from tierline.sla.sweep import sweep, sweep_client_requests
 
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
     return {**sweep(now), **sweep_client_requests(now), **run_due(now), **deliver_due(now), **retention_pass(now),
-            **update_all(now), "rate_counters_pruned": prune_if_due(now.timestamp())}
+            **update_all(now)}
 
 
 def run_forever(stop: threading.Event, poll: float | None = None) -> None:
@@ -36,7 +35,11 @@ def run_forever(stop: threading.Event, poll: float | None = None) -> None:
     while not stop.is_set():
         close_old_connections()
         try:
-            stats = run_once(timezone.now())
+            from tierline.security.counters import prune_if_due
+
+            now = timezone.now()
+            prune_if_due(now.timestamp())  # hourly: old rate-limit windows
+            stats = run_once(now)
         except Exception:  # a bad pass must not kill the worker; the next pass retries
             log.exception("worker pass failed")
             stats = {}

@@ -49,7 +49,7 @@ def test_worker_once_reports_its_pass(instance):
     _, tierline = instance
     assert tierline("worker", "--once").stdout.strip() == (
         "{'sla_ticked': 0, 'sla_failed': 0, 'client_requests_overdue': 0, 'reports_sent': 0, 'sent': 0, 'retry': 0, "
-        "'failed': 0, 'anonymised': 0, 'rollup_events': 0, 'rate_counters_pruned': 0}")
+        "'failed': 0, 'anonymised': 0, 'rollup_events': 0}")
 
 
 def test_status_reports_lag_and_backlog(instance):

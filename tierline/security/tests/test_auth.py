@@ -223,3 +223,15 @@ def test_production_settings_pass_check_deploy():
             " s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_SSL_REDIRECT)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split() == ["True", "True", "Lax", "True", "True", "True"]
+
+
+def test_admin_sign_in_goes_through_tierline_sign_in(client, world):
+    r = client.get("/admin/login/?next=/admin/tenancy/tenant/")
+    assert r.status_code == 302 and r["Location"] == "/login/?next=%2Fadmin%2Ftenancy%2Ftenant%2F"
+    admin_user = world.users["admin"]
+    admin_user.is_staff, admin_user.is_superuser = True, True
+    admin_user.set_password(PASSWORD)
+    admin_user.save()
+    done = client.post("/login/?next=/admin/", {"username": "admin", "password": PASSWORD, "next": "/admin/"})
+    assert done.status_code == 302 and done["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -31,7 +31,21 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def fuzz_token(world):
+def in_process_requests():
+    # Django's own test client does this too: a request must not close the test's connection (on
+    # PostgreSQL with CONN_MAX_AGE it would, mid-transaction).
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_token(world, in_process_requests):
     world.escalation("admin")  # something real to find among the generated references
     return world.token("admin")
 
