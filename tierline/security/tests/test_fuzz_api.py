@@ -31,7 +31,23 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def fuzz_token(world):
+def _keep_test_connection():
+    """Schemathesis calls the WSGI app directly, so request_started/finished fire and
+    close_old_connections drops the test's connection mid-transaction (PostgreSQL: "the connection
+    is closed"; SQLite's in-memory database ignores the close). Django's test client unhooks the
+    same handler for the same reason."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_token(world, _keep_test_connection):
     world.escalation("admin")  # something real to find among the generated references
     return world.token("admin")
 
