@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tierline.core.actors import Actor
-from tierline.core.errors import DomainError
+from tierline.core.errors import DomainError, NotFound, PermissionDenied
 from tierline.escalations.views import ui_view
 from tierline.notifications import preferences, services
 from tierline.tenancy import scoping
@@ -149,6 +150,12 @@ def outbox_retry(request):
     actor = _actor(request)
     try:
         count = services.retry_messages(request.POST.getlist("ids"), actor=actor, now=timezone.now())
+    except NotFound:
+        # Another tenant's message answers like one that does not exist, and a role that may not
+        # manage the outbox is refused outright: neither is a form error to show on the page.
+        raise Http404("message not found")
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message)
     except DomainError as exc:
         if request.htmx:
             return HttpResponse(exc.message, status=exc.http_status)

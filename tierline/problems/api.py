@@ -236,12 +236,12 @@ def create(request: HttpRequest, body: ProblemIn):
     return Reply(201, problem_dict(queries.problem(request.actor, p.pk), detail=True))
 
 
-@router.get("/{int:problem_id}", response={200: ProblemDetail, **ERRORS}, summary="A problem with its escalations and CAPA")
+@router.get("/{problem_id}", response={200: ProblemDetail, **ERRORS}, summary="A problem with its escalations and CAPA")
 def get_problem(request: HttpRequest, problem_id: int):
     return problem_dict(queries.problem(request.actor, problem_id), detail=True)
 
 
-@router.post("/{int:problem_id}", response={200: ProblemDetail, **ERRORS}, summary="Change a problem record")
+@router.post("/{problem_id}", response={200: ProblemDetail, **ERRORS}, summary="Change a problem record")
 def update(request: HttpRequest, problem_id: int, body: ProblemPatch):
     p = queries.problem(request.actor, problem_id)
     given = body.model_dump(exclude_unset=True)
@@ -256,7 +256,7 @@ def update(request: HttpRequest, problem_id: int, body: ProblemPatch):
     return problem_dict(queries.problem(request.actor, problem_id), detail=True)
 
 
-@router.post("/{int:problem_id}/actions", response={201: CapaOut, **ERRORS}, summary="Add a corrective or preventive action")
+@router.post("/{problem_id}/actions", response={201: CapaOut, **ERRORS}, summary="Add a corrective or preventive action")
 def add_capa(request: HttpRequest, problem_id: int, body: CapaIn):
     p = queries.problem(request.actor, problem_id)
     a = services.add_action(p, actor=request.actor, now=timezone.now(), kind=body.kind, title=body.title,
@@ -264,7 +264,7 @@ def add_capa(request: HttpRequest, problem_id: int, body: CapaIn):
     return Reply(201, capa_dict(a, timezone.localdate()))
 
 
-@router.post("/{int:problem_id}/actions/{int:action_id}", response={200: CapaOut, **ERRORS},
+@router.post("/{problem_id}/actions/{action_id}", response={200: CapaOut, **ERRORS},
              summary="Change a corrective or preventive action")
 def update_capa(request: HttpRequest, problem_id: int, action_id: int, body: CapaPatch):
     p = queries.problem(request.actor, problem_id)

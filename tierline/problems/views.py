@@ -70,13 +70,14 @@ def problem_list(request):
         except PermissionDenied as err:
             raise DjangoPermissionDenied(err.message)
         except DomainError as err:
-            error = err.message
+            error = err
     status = request.GET.get("status") or None
     rows = list(queries.problems(actor, status=status)[:200])
     can_open = [t for t in tenants if role_allows(scoping.roles_of(request.user).get(t.pk, ""), Perm.WORK)]
     return render(request, "problems/list.html", {"problems": rows, "statuses": ProblemStatus.choices,
-                                                  "status": status or "", "tenants": can_open, "error": error},
-                  status=400 if error else 200)
+                                                  "status": status or "", "tenants": can_open,
+                                                  "error": error.message if error else None},
+                  status=error.http_status if error else 200)
 
 
 def _detail_ctx(request, p):

@@ -74,6 +74,8 @@ def _zone(tenant):
 @ui_view
 def index(request):
     tenants = _tenants(request.user, Perm.REPORTS)
+    if not tenants:
+        return render(request, "reports/forbidden.html", {"reason": "your role may not see reports"}, status=403)
     if len(tenants) == 1:
         return redirect("reports:management", code=tenants[0].code)
     return render(request, "reports/index.html", {"tenants": tenants})

@@ -1,7 +1,7 @@
 """docs/permissions.md, generated from tierline/accounts/permissions.py (`tierline permissions --markdown`).
 
-The issue names nine permissions; the table enforces two finer ones as well (work, change
-priority), so the document lists all of them, each with where it is enforced.
+The issue names nine permissions; the table enforces finer ones as well (work, change priority,
+manage outbox, reports), so the document lists all of them, each with where it is enforced.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ HEADINGS = {
     Perm.CONFIGURE: "edit configuration",
     Perm.READ_AUDIT: "read audit trail",
     Perm.EXPORT: "export",
+    Perm.MANAGE_OUTBOX: "manage outbox",
+    Perm.REPORTS: "reports",
 }
 
 MEANING = {
@@ -35,7 +37,12 @@ MEANING = {
     Perm.APPROVE_COMPENSATION: "approve or reject compensation and policy-exception requests",
     Perm.CONFIGURE: "import and publish the escalation matrix, re-time SLAs after a policy edit, tenant settings",
     Perm.READ_AUDIT: "read an escalation's hash-chained audit trail (`GET /api/v1/compliance/escalations/{ref}/audit-trail`)",
-    Perm.EXPORT: "export a tenant's escalations as CSV (`GET /api/v1/compliance/tenants/{code}/export.csv`)",
+    Perm.EXPORT: "export a tenant's escalations as CSV (`GET /api/v1/compliance/tenants/{code}/export.csv`), "
+                 "the escalation list, the recurring-issues CSV and evidence bundles (with read audit trail)",
+    Perm.MANAGE_OUTBOX: "see the notifications that could not be delivered and put them back in the queue "
+                        "(`/notifications/outbox/`)",
+    Perm.REPORTS: "the tenant's KPI report, supervisor and management dashboards and their downloads "
+                  "(`/reports/`, `GET /api/v1/reports/tenants/{code}/kpis`)",
 }
 
 

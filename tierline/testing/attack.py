@@ -11,7 +11,8 @@ Cases made from each entry:
              another tenant's ids → 404; a role without `perm` → 403; control (admin, own ids) → ok
   Operation  no / forged / expired / revoked token → 401; another tenant's ids → 404;
              a role without `perm` → 403; control (admin token, own ids) → not refused
-  Public     anonymous control → no 5xx; a forged credential in the URL → `forged_status`
+  Public     anonymous control → no 5xx; a forged credential in the URL → `forged_status`;
+             a Public at an API path covers that operation (an `auth=None` endpoint)
   admin/*    every Django admin pattern: anonymous and signed-in non-staff → admin login redirect
 """
 
@@ -64,6 +65,9 @@ class Operation:
     multipart: bool = False
     ok: tuple = (200, 201)
     writes: bool | None = None  # None: every method but GET writes (a read-only token must be refused)
+    # world, own -> query string (no "?"): required query parameters are validated before the
+    # view's own permission check, so a lower role would meet a 422 without them
+    query: Callable | None = None
 
     @property
     def is_write(self) -> bool:
@@ -127,6 +131,8 @@ def coverage(entries=None) -> dict:
     ops = {(e.method, e.path) for e in entries if isinstance(e, Operation)}
     routes = every_route()
     operations = every_operation()
+    public_ops = {(e.method, api_route_to_path(e.route)) for e in entries if isinstance(e, Public)}
+    ops |= public_ops & set(operations)
     op_paths = {path for _, path in operations}
     missing_routes, admin_routes, api_routes = [], [], []
     for route, _ in routes:

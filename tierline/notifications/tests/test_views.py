@@ -100,7 +100,7 @@ def test_supervisors_see_failed_messages_and_retry_them(client, world):
     mine.refresh_from_db()
     assert (mine.state, mine.attempts) == ("pending", 0) and mine.next_attempt_at <= timezone.now()
     # Another tenant's message: not found, and untouched.
-    assert client.post("/notifications/outbox/retry/", {"ids": [theirs.pk]}).status_code == 302
+    assert client.post("/notifications/outbox/retry/", {"ids": [theirs.pk]}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.state == "failed"
     assert client.post("/notifications/outbox/retry/", {"ids": ["x"]}).status_code == 302
@@ -111,7 +111,7 @@ def test_agents_and_client_viewers_may_not_see_the_outbox(client, world):
     for role in ("agent", "client_viewer"):
         client.force_login(world.users[role])
         assert client.get("/notifications/outbox/").status_code == 403
-        client.post("/notifications/outbox/retry/", {"ids": [message.pk]})
+        assert client.post("/notifications/outbox/retry/", {"ids": [message.pk]}).status_code == 403
         message.refresh_from_db()
         assert message.state == "failed"
 

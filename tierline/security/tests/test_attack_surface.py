@@ -112,6 +112,8 @@ def _operation(client, world, e: Operation, kind):
     own = kind != "other_tenant"
     params, body = e.prepare(world, own)
     url = e.path.format(**params)
+    if e.query:
+        url += "?" + e.query(world, own)
     if kind == "no_token":
         auth = {}
     elif kind == "forged_token":

@@ -214,7 +214,9 @@ def test_templates_have_no_inline_scripts_styles_or_handlers():
 def test_production_settings_pass_check_deploy():
     env = {k: v for k, v in os.environ.items() if k not in ("TIERLINE_DEV", "DEBUG", "TIERLINE_INSECURE_HTTP")}
     env.update(SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="tierline.example",
-               DJANGO_SETTINGS_MODULE="tierline.settings", TIERLINE_VAR_DIR=env.get("TMPDIR", "/tmp") + "/tl-deploy")
+               DJANGO_SETTINGS_MODULE="tierline.settings", TIERLINE_VAR_DIR=env.get("TMPDIR", "/tmp") + "/tl-deploy",
+               # A deployment sets it (customer emails carry absolute status-page links); its check warns otherwise.
+               TIERLINE_PUBLIC_BASE_URL="https://tierline.example")
     result = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
                             capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr + result.stdout
