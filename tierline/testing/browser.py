@@ -33,3 +33,18 @@ def chromium(monkeypatch):
             yield browser, expect
         finally:
             browser.close()
+
+
+def signed_in_page(browser, base_url: str, username: str, password: str = "correct-horse-battery"):
+    """A desktop-sized page signed in through the real login form, on the queue. Returns
+    (page, errors): errors collects uncaught page script errors, which a UI test should assert empty."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(15000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/escalations/**")
+    return page, errors

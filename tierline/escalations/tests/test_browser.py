@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tierline.testing.browser import chromium
+from tierline.testing.browser import chromium, signed_in_page
 from tierline.testing.world import build_world
 
 
@@ -14,16 +14,7 @@ def test_login_create_escalate_in_chromium(live_server, monkeypatch):
     build_world()
 
     with chromium(monkeypatch) as (browser, expect):
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.set_default_timeout(15000)
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "supervisor")
-        page.fill("input[name=password]", "correct-horse-battery")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/escalations/**")
+        page, errors = signed_in_page(browser, live_server.url, "supervisor")
         expect(page.locator(".topbar")).to_contain_text("New escalation")
 
         page.click("text=+ New escalation")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tierline.notifications.delivery import deliver_due
 from tierline.notifications.models import OutboxMessage
-from tierline.testing.browser import chromium
+from tierline.testing.browser import chromium, signed_in_page
 from tierline.testing.world import build_world
 
 
@@ -27,15 +27,7 @@ def test_unread_badge_inbox_and_retry_in_chromium(live_server, monkeypatch):
         last_attempt_at=now, next_attempt_at=now, created_at=now - dt.timedelta(hours=1))
 
     with chromium(monkeypatch) as (browser, expect):
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.set_default_timeout(15000)
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "supervisor")
-        page.fill("input[name=password]", "correct-horse-battery")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/escalations/**")
+        page, errors = signed_in_page(browser, live_server.url, "supervisor")
 
         expect(page.locator("#notif-badge .notif-count")).to_have_text("2")  # loaded by htmx
         page.click("#notif-badge a")

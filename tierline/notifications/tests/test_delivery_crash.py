@@ -25,7 +25,6 @@ import sys
 import textwrap
 import threading
 import time
-import uuid
 from collections import Counter
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +33,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tierline.notifications.tests.test_customer_mail import _free_port
+from tierline.testing.installation import installation as throwaway_installation
 from tierline.webhooks.signing import verify_signature
 
 COUNT = 150  # escalations: an acknowledgement email and a webhook each, plus in-app for the lead
@@ -134,39 +134,17 @@ class Receivers:
 @pytest.fixture
 def installation(tmp_path):
     receivers = Receivers().start()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(TIERLINE_DEV="1", TIERLINE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tierline.settings",
-               TIERLINE_WORKER_POLL_SECONDS="0.2", TIERLINE_SLA_LEASE_SECONDS="3",
-               TIERLINE_OUTBOX_LEASE_SECONDS="3",  # the dead worker's batch is free again after 3 s
-               TIERLINE_WEBHOOK_ALLOW_PRIVATE="1", CRASH_TEST_COUNT=str(COUNT),
-               EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
-               EMAIL_PORT=str(receivers.smtp_port), EMAIL_TIMEOUT="5", HOOK_PORT=str(receivers.hook_port))
-    pg_url = os.environ.get("DATABASE_URL", "")
-    dropper = None
-    if pg_url.startswith("postgres"):
-        import psycopg
-
-        name = f"tierline_outkill_{uuid.uuid4().hex[:10]}"
-        admin = pg_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/" + name
-
-        def dropper():
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        env["TIERLINE_SQLITE_PATH"] = str(tmp_path / "t.sqlite3")
-
-    def run(*args, **kw):
-        return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=300,
-                              check=True, **kw)
-
-    run("-m", "tierline.cli", "migrate", "-v0")
-    yield env, run, receivers
-    receivers.stop()
-    if dropper:
-        dropper()
+    try:
+        with throwaway_installation(
+                tmp_path, "tierline_outkill", TIERLINE_WORKER_POLL_SECONDS="0.2", TIERLINE_SLA_LEASE_SECONDS="3",
+                TIERLINE_OUTBOX_LEASE_SECONDS="3",  # the dead worker's batch is free again after 3 s
+                TIERLINE_WEBHOOK_ALLOW_PRIVATE="1", CRASH_TEST_COUNT=str(COUNT),
+                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+                EMAIL_PORT=str(receivers.smtp_port), EMAIL_TIMEOUT="5",
+                HOOK_PORT=str(receivers.hook_port)) as (env, run):
+            yield env, run, receivers
+    finally:
+        receivers.stop()
 
 
 def test_worker_killed_mid_delivery_then_restarted_loses_and_doubles_nothing(installation):

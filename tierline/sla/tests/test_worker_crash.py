@@ -15,9 +15,10 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 
 import pytest
+
+from tierline.testing.installation import installation as throwaway_installation
 
 # Enough work that the worker is still sweeping when the test has seen it start and kills it:
 # one tick costs a few milliseconds, and each look at the event count (a fresh process) far more.
@@ -65,36 +66,9 @@ EXPECTED = ["resolution:c0:g1:breach", "resolution:c0:g1:step0:r0", "resolution:
 
 @pytest.fixture
 def installation(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(TIERLINE_DEV="1", TIERLINE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tierline.settings",
-               TIERLINE_WORKER_POLL_SECONDS="0.2",
-               TIERLINE_SLA_LEASE_SECONDS="3",
-               CRASH_TEST_COUNT=str(COUNT))
-    pg_url = os.environ.get("DATABASE_URL", "")
-    dropper = None
-    if pg_url.startswith("postgres"):
-        import psycopg
-
-        name = f"tierline_kill_{uuid.uuid4().hex[:10]}"
-        admin = pg_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/" + name
-
-        def dropper():
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        env["TIERLINE_SQLITE_PATH"] = str(tmp_path / "t.sqlite3")
-
-    def run(*args, **kw):
-        return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=300,
-                              check=True, **kw)
-
-    run("-m", "tierline.cli", "migrate", "-v0")
-    yield env, run
-    if dropper:
-        dropper()
+    with throwaway_installation(tmp_path, "tierline_kill", TIERLINE_WORKER_POLL_SECONDS="0.2",
+                                TIERLINE_SLA_LEASE_SECONDS="3", CRASH_TEST_COUNT=str(COUNT)) as (env, run):
+        yield env, run
 
 
 def _sla_event_count(run) -> int:
