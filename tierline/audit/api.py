@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from tierline.audit import access, evidence, signing
 from tierline.escalations import queries
@@ -34,7 +36,10 @@ class PublicKeyOut(Schema):
 
 
 class ExportIn(Strict):
-    references: list[str] = Field(min_length=1, max_length=evidence.MAX_EXPORT)
+    # A reference is the tenant's code and a number (ACME-00042): anything else is a 422 here, not a
+    # lookup the database would refuse (PostgreSQL text cannot hold NUL).
+    references: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]] = Field(
+        min_length=1, max_length=evidence.MAX_EXPORT)
 
 
 def _zip(data: bytes, filename: str) -> HttpResponse:

@@ -28,21 +28,27 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
+        return database_unavailable(request, exception)
 
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        import logging
 
-        from django.http import HttpResponse, JsonResponse
+def database_unavailable(request, exception):
+    """The 503 answer for a lost database connection, or None for any other exception (also used
+    by middleware that reads the database before the view, e.g. the rate limiter)."""
+    from django.db import InterfaceError, OperationalError
 
-        logging.getLogger("tierline.db").warning("database unavailable: %s", exception)
-        body = {"error": {"code": "database_unavailable", "message": "the database is unavailable; retry shortly",
-                          "fields": {}}}
-        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
-            response = JsonResponse(body, status=503)
-        else:
-            response = HttpResponse("<h1>Temporarily unavailable</h1><p>The database is unavailable; "
-                                    "retry in a moment.</p>", status=503)
-        response["Retry-After"] = "2"
-        return response
+    if not isinstance(exception, OperationalError | InterfaceError):
+        return None
+    import logging
+
+    from django.http import HttpResponse, JsonResponse
+
+    logging.getLogger("tierline.db").warning("database unavailable: %s", exception)
+    body = {"error": {"code": "database_unavailable", "message": "the database is unavailable; retry shortly",
+                      "fields": {}}}
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse(body, status=503)
+    else:
+        response = HttpResponse("<h1>Temporarily unavailable</h1><p>The database is unavailable; "
+                                "retry in a moment.</p>", status=503)
+    response["Retry-After"] = "2"
+    return response

@@ -101,7 +101,7 @@ class PreferencesForm(forms.Form):
 
 
 def _tenants(user) -> list[Tenant]:
-    return list(Tenant.objects.filter(pk__in=scoping.roles_of(user)).order_by("code"))
+    return list(scoping.tenants(Actor.for_user(user)))
 
 
 @ui_view

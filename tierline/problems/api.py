@@ -162,7 +162,7 @@ def problem_dict(p, *, detail: bool = False) -> dict:
 
 
 def _tenant(actor, code: str, perm: Perm = Perm.VIEW) -> Tenant:
-    tenant = Tenant.objects.filter(code=code, pk__in=scoping.tenant_ids(actor)).first()
+    tenant = scoping.tenants(actor).filter(code=code).first()
     if tenant is None:
         raise NotFound("tenant not found", fields={"tenant": "not found"})
     scoping.check(actor, perm, tenant.pk)
@@ -172,7 +172,7 @@ def _tenant(actor, code: str, perm: Perm = Perm.VIEW) -> Tenant:
 def _user(actor, user_id: int | None, field: str = "owner"):
     if user_id is None:
         return None
-    user = User.objects.filter(pk=user_id, is_active=True, memberships__tenant_id__in=scoping.tenant_ids(actor)).first()
+    user = scoping.scoped_users(User.objects.filter(pk=user_id, is_active=True), actor).first()
     if user is None:
         raise NotFound(f"{field} not found", fields={field: "not found"})
     return user

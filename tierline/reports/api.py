@@ -57,7 +57,7 @@ class KpiQuery(Schema):
 
 
 def _tenant(request: HttpRequest, code: str, perm: Perm) -> Tenant:
-    tenant = Tenant.objects.filter(code=code).first()
+    tenant = scoping.tenants(request.actor).filter(code=code).first()
     if tenant is None:
         raise NotFound("tenant not found", fields={"tenant": "not found"})
     scoping.check(request.actor, perm, tenant.pk)

@@ -30,7 +30,7 @@ EXPORT_LIMIT = 50_000
 
 def tenant_for(request, code: str, perm: Perm = Perm.REPORTS) -> Tenant:
     """The tenant by code if the user may `perm` there: another tenant is 404, a lower role 403."""
-    tenant = Tenant.objects.filter(code=code).first()
+    tenant = scoping.tenants(Actor.for_user(request.user)).filter(code=code).first()
     if tenant is None:
         raise Http404("no such tenant")
     try:

@@ -18,7 +18,7 @@ from tierline.core.errors import NotFound
 from tierline.escalations.api import ERRORS
 from tierline.escalations.models import Escalation
 from tierline.tenancy.models import Tenant
-from tierline.tenancy.scoping import check, get_scoped, tenant_ids
+from tierline.tenancy.scoping import check, get_scoped, tenants
 
 router = Router(tags=["compliance"])
 
@@ -82,7 +82,7 @@ def export_csv(request: HttpRequest, code: str):
 
 
 def _tenant(request, code: str) -> Tenant:
-    tenant = Tenant.objects.filter(code=code, pk__in=tenant_ids(request.actor)).first()
+    tenant = tenants(request.actor).filter(code=code).first()
     if tenant is None:
         raise NotFound("tenant not found")
     return tenant

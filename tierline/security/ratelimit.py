@@ -55,7 +55,15 @@ class RateLimitMiddleware:
         bucket = _bucket(request)
         if bucket is not None:
             allowed, window = limits()[bucket[0]]
-            retry = counters.hit(bucket[0], bucket[1], limit=allowed, window_seconds=window, now=_clock())
+            try:
+                retry = counters.hit(bucket[0], bucket[1], limit=allowed, window_seconds=window, now=_clock())
+            except Exception as exc:  # the counter lives in the database: a lost connection is a 503
+                from tierline.core.middleware import database_unavailable
+
+                response = database_unavailable(request, exc)
+                if response is None:
+                    raise
+                return response
             if retry is not None:
                 return too_many(retry)
         return self.get_response(request)

@@ -14,12 +14,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SCOPING_CALLS = {"scoped", "get_scoped", "scoped_users"}
 # Filter keywords that tie a query to a row the actor was already granted.
-BOUND_KEYWORDS = {"tenant", "tenant_id", "escalation", "escalation_id", "source", "target"}
+BOUND_KEYWORDS = {"tenant", "tenant_id", "escalation", "escalation_id", "source", "target", "problem"}
 
 EXEMPT = {
     ("escalations/views.py", "User"): "names of the users an escalation's own events mention (escalation scoped)",
     ("routing/views.py", "User"): "the owner the routing plan of a scoped tenant chose",
     ("statuspage/views.py", "Escalation"): "public page: the escalation of a signed, unrevoked status link",
+    ("problems/api.py", "Escalation"): "references of the escalations a tenant-scoped recurring report grouped",
+    ("problems/views.py", "Escalation"): "references of the escalations a tenant-scoped recurring report grouped",
+    ("problems/views.py", "User"): "members of a tenant the view has already checked (owner choices)",
+    ("reports/views.py", "User"): "agents of a tenant the view has already checked (filter choices)",
 }
 
 

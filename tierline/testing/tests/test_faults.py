@@ -158,9 +158,9 @@ OUTBOX_SEED = """
 OUTBOX_DRAIN = """
     import datetime as dt, json, django; django.setup()
     from django.utils import timezone
-    from tierline.notifications.delivery import LEASE, deliver_due
+    from tierline.notifications.delivery import deliver_due, lease
     from tierline.notifications.models import OutboxMessage
-    later = timezone.now() + LEASE + dt.timedelta(seconds=5)
+    later = timezone.now() + lease() + dt.timedelta(seconds=5)
     while deliver_due(later)["sent"]:
         pass
     print(json.dumps(dict(OutboxMessage.objects.values_list("state").annotate(n=__import__("django").db.models.Count("id")))))
