@@ -12,12 +12,13 @@ from tierline.privacy.models import CustomerKey
 
 
 def _key_row(customer_id: int):
-    # Plain SQL: this runs in every action that writes a customer's text (and every SLA tick), and
-    # compiling the equivalent queryset cost more than running it.
-    conn = transaction.get_connection()
-    with conn.cursor() as cursor:
-        cursor.execute(f"SELECT id, key FROM {CustomerKey._meta.db_table} WHERE customer_id = %s", [customer_id])
-        return cursor.fetchone()
+    # Compiled once (fetch_rows): this runs in every action that writes a customer's text (and every
+    # SLA tick), and compiling the queryset each time cost more than running it.
+    from tierline.escalations.actions.sla import fetch_rows
+
+    rows = fetch_rows("customer_key", lambda: CustomerKey.objects.filter(customer_id=0).values_list("pk", "key")[:1],
+                      [customer_id])
+    return rows[0] if rows else None
 
 
 def seal_for(tenant_id: int, customer_id: int | None, entries, now) -> list[tuple[Any, dict]]:

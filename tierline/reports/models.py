@@ -24,7 +24,27 @@ class ContactVolume(TenantOwned):
         return f"{self.tenant_id} {self.date} {self.channel}: {self.count}"
 
 
-class DailyRollup(TenantOwned):
+class DailyMeasures(models.Model):
+    """The summed measures (rollup_math.MEASURES) that DailyRollup and DailyTotal both carry."""
+
+    created = models.IntegerField(default=0)
+    acknowledged = models.IntegerField(default=0)
+    ack_wall_s = models.BigIntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolve_wall_s = models.BigIntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    breaches = models.IntegerField(default=0)
+    reassignments = models.IntegerField(default=0)
+    csat_responses = models.IntegerField(default=0)
+    csat_sum = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(TenantOwned, DailyMeasures):
     """Sums per UTC day and creation dimensions, folded in from the event log by the worker."""
 
     day = models.DateField()
@@ -33,18 +53,6 @@ class DailyRollup(TenantOwned):
     level = models.PositiveSmallIntegerField()
     tier = models.CharField(max_length=10)
     channel = models.CharField(max_length=10)
-    created = models.IntegerField(default=0)
-    acknowledged = models.IntegerField(default=0)
-    ack_wall_s = models.BigIntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    resolve_wall_s = models.BigIntegerField(default=0)
-    reopened = models.IntegerField(default=0)
-    breaches = models.IntegerField(default=0)
-    reassignments = models.IntegerField(default=0)
-    csat_responses = models.IntegerField(default=0)
-    csat_sum = models.IntegerField(default=0)
-    promoters = models.IntegerField(default=0)
-    detractors = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(
@@ -52,28 +60,22 @@ class DailyRollup(TenantOwned):
             name="rollup_once_per_key")]
         indexes = [models.Index(fields=["tenant", "day"], name="rollup_tenant_day")]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.type} L{self.level} {self.tier} {self.channel}"
 
-class DailyTotal(TenantOwned):
+
+class DailyTotal(TenantOwned, DailyMeasures):
     """DailyRollup summed over every dimension: what the unfiltered management dashboard reads
     (one row per tenant and day instead of hundreds). Kept by the same fold, in the same
     transaction."""
 
     day = models.DateField()
-    created = models.IntegerField(default=0)
-    acknowledged = models.IntegerField(default=0)
-    ack_wall_s = models.BigIntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    resolve_wall_s = models.BigIntegerField(default=0)
-    reopened = models.IntegerField(default=0)
-    breaches = models.IntegerField(default=0)
-    reassignments = models.IntegerField(default=0)
-    csat_responses = models.IntegerField(default=0)
-    csat_sum = models.IntegerField(default=0)
-    promoters = models.IntegerField(default=0)
-    detractors = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "day"], name="total_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} (all)"
 
 
 class RollupCursor(TenantOwned):
