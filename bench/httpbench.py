@@ -44,7 +44,9 @@ def server_env(db_env: dict) -> dict:
     """Production settings (no TIERLINE_DEV): DEBUG off, a given SECRET_KEY, plain HTTP on loopback."""
     env = {k: v for k, v in os.environ.items() if k not in ("TIERLINE_DEV", "DATABASE_URL", "TIERLINE_SQLITE_PATH")}
     env.update(SECRET_KEY="bench-only-secret-key-not-for-production-0123456789", ALLOWED_HOSTS="127.0.0.1,localhost",
-               TIERLINE_INSECURE_HTTP="1", TIERLINE_VAR_DIR=str(ROOT / "var" / "bench"), **db_env)
+               TIERLINE_INSECURE_HTTP="1", TIERLINE_VAR_DIR=str(ROOT / "var" / "bench"),
+               # One token sends every request: the default 600/min per token would answer 429.
+               TIERLINE_API_RATE_PER_MINUTE="100000000", **db_env)
     return env
 
 

@@ -284,6 +284,10 @@ TIERLINE = {
     "IMAP_FOLDER": os.environ.get("TIERLINE_IMAP_FOLDER", "INBOX"),
     "IMAP_SSL": _bool("TIERLINE_IMAP_SSL", default=True),
     "IMAP_PROCESSED_FOLDER": os.environ.get("TIERLINE_IMAP_PROCESSED_FOLDER", ""),
+    # API requests per minute per token (security/ratelimit.py); an integration that pushes a
+    # backlog, or a benchmark, may need more than the default.
+    "RATE_LIMITS": {"api": (int(os.environ["TIERLINE_API_RATE_PER_MINUTE"]), 60)}
+    if os.environ.get("TIERLINE_API_RATE_PER_MINUTE") else {},
 }
 
 LOGGING = {

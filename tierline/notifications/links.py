@@ -39,7 +39,7 @@ def _token(esc_id: int, created_at: dt.datetime) -> str:
 
 def mail_token(esc, now: dt.datetime) -> str:
     """The token of the escalation's live mail link, issuing one when none is usable."""
-    from tierline.escalations.actions.sla import db_datetime, fetch_rows
+    from tierline.core.compiled import db_datetime, fetch_rows
     from tierline.statuspage.models import StatusLink
 
     # Compiled once (fetch_rows): every customer email of every action asks. The parameters go in

@@ -14,7 +14,7 @@ from tierline.privacy.models import CustomerKey
 def _key_row(customer_id: int):
     # Compiled once (fetch_rows): this runs in every action that writes a customer's text (and every
     # SLA tick), and compiling the queryset each time cost more than running it.
-    from tierline.escalations.actions.sla import fetch_rows
+    from tierline.core.compiled import fetch_rows
 
     rows = fetch_rows("customer_key", lambda: CustomerKey.objects.filter(customer_id=0).values_list("pk", "key")[:1],
                       [customer_id])

@@ -21,9 +21,10 @@ AT_RISK_WINDOW = dt.timedelta(hours=1)
 def supervisor(tenant_id: int, now: dt.datetime) -> dict:
     open_qs = Escalation.objects.filter(tenant_id=tenant_id, status__in=OPEN_STATUSES)
     # One pass over the open rows for both breakdowns: at a million escalations it is the page's cost.
+    # COUNT(*), not COUNT(id): the count then reads only the covering index (no table rows).
     by_level: dict[int, int] = defaultdict(int)
     by_team_id: dict[int, int] = defaultdict(int)
-    for level, team, n in open_qs.values_list("level", "team_id").annotate(n=Count("id")).order_by():
+    for level, team, n in open_qs.values_list("level", "team_id").annotate(n=Count("*")).order_by():
         by_level[level] += n
         by_team_id[team] += n
     teams = dict(Team.objects.filter(tenant_id=tenant_id).values_list("id", "name"))

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tierline.core.batchmemo import batch_memo
-from tierline.escalations.actions.sla import db_datetime, fetch_instances, sla_tick_locked
+from tierline.core.compiled import db_datetime, fetch_instances
+from tierline.escalations.actions.sla import sla_tick_locked
 from tierline.escalations.models import Escalation
 from tierline.sla.models import SweepLease
 
