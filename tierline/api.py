@@ -18,9 +18,15 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 
 from tierline.accounts.models import TOKEN_PREFIX, ApiToken
 from tierline.core.actors import Actor
+from tierline.core.compiled import fetch_instances
 from tierline.core.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+
+def _token_query():
+    # Every API request runs it: compiled once per connection (core/compiled.py).
+    return ApiToken.objects.select_related("user").filter(prefix="").order_by("pk")[:1]
 
 
 class TokenAuth(HttpBearer):
@@ -28,7 +34,8 @@ class TokenAuth(HttpBearer):
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
             return None
-        row = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+        found = fetch_instances("api_token", _token_query, [parts[1]])
+        row = found[0] if found else None
         if row is None or not hmac.compare_digest(row.digest, ApiToken.digest_of(token)):
             return None
         now = timezone.now()

@@ -122,7 +122,7 @@ else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "tierline.core.sqlite_backend",  # django.db.backends.sqlite3 + writer hand-over
             "NAME": SQLITE_PATH,
             "OPTIONS": {
                 # IMMEDIATE: a writer takes the lock when its transaction starts, so two writers
@@ -134,7 +134,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("TIERLINE_TEST_SQLITE_NAME") or None},
+            # ":memory:" spelled out: pytest-django recognises an in-memory test database by the
+            # stock ENGINE name otherwise, and would put each xdist worker in a file instead.
+            "TEST": {"NAME": os.environ.get("TIERLINE_TEST_SQLITE_NAME") or ":memory:"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -42,7 +42,7 @@ from tierline.escalations.schemas import (
 from tierline.escalations.serializers import detail_dict, escalation_dict
 from tierline.privacy.masking import mask_for
 from tierline.tenancy.models import Customer, Team
-from tierline.tenancy.scoping import get_scoped, get_tenant, scoped_users, tenants
+from tierline.tenancy.scoping import get_scoped_pk, get_tenant, scoped_users, tenants
 
 router = Router(tags=["escalations"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut,
@@ -97,7 +97,7 @@ def _team(actor, team_id: int | None, field: str = "team"):
     if team_id is None:
         return None
     try:
-        return get_scoped(Team.objects.select_related("tenant", "parent"), actor, pk=team_id)
+        return get_scoped_pk("api_team", Team.objects.select_related("tenant", "parent"), actor, team_id)
     except NotFound:
         raise NotFound(f"{field} not found", fields={field: "not found"})
 
@@ -106,7 +106,7 @@ def _customer(actor, customer_id: int | None):
     if customer_id is None:
         return None
     try:
-        return get_scoped(Customer.objects.all(), actor, pk=customer_id)
+        return get_scoped_pk("api_customer", Customer.objects.all(), actor, customer_id)
     except NotFound:
         raise NotFound("customer not found", fields={"customer": "not found"})
 

@@ -105,10 +105,19 @@ def get_escalation(actor: Actor, reference: str) -> Escalation:
 
 
 def load_detail(esc: Escalation):
-    """Everything the detail view shows, in a fixed number of queries."""
-    events = list(Event.objects.filter(escalation=esc).order_by("seq"))
-    links_out = list(Link.objects.filter(source=esc).select_related("target"))
-    links_in = list(Link.objects.filter(target=esc).select_related("source"))
-    attachments = list(Attachment.objects.filter(escalation=esc).order_by("uploaded_at"))
-    watchers = list(Watcher.objects.filter(escalation=esc).select_related("user"))
+    """Everything the detail view shows, in a fixed number of queries. Every API detail and
+    every action's answer runs these five, so they are compiled once (core/compiled.py)."""
+    from tierline.core.compiled import fetch_instances
+    from tierline.privacy.keys import open_events
+
+    events = fetch_instances("detail_events", lambda: Event.objects.filter(escalation=0).order_by("seq"), [esc.pk])
+    open_events(events)  # what Event's queryset does on load: customer text opened (or "[erased]")
+    links_out = fetch_instances("detail_links_out", lambda: Link.objects.filter(source=0).select_related("target"),
+                                [esc.pk])
+    links_in = fetch_instances("detail_links_in", lambda: Link.objects.filter(target=0).select_related("source"),
+                               [esc.pk])
+    attachments = fetch_instances("detail_attachments", lambda: Attachment.objects.filter(escalation=0)
+                                  .order_by("uploaded_at"), [esc.pk])
+    watchers = fetch_instances("detail_watchers", lambda: Watcher.objects.filter(escalation=0).select_related("user"),
+                               [esc.pk])
     return events, links_out, links_in, attachments, watchers

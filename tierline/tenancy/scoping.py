@@ -21,9 +21,15 @@ def roles_of(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_tierline_roles", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("tenant_id", "role"))
+        from tierline.core.compiled import fetch_rows
+
+        cached = dict(fetch_rows("roles_of", _roles_query, [user.pk]))
         user._tierline_roles = cached
     return cached
+
+
+def _roles_query():
+    return Membership.objects.filter(user_id=0).values_list("tenant_id", "role")
 
 
 def tenant_ids(actor: Actor) -> list[int]:
@@ -43,6 +49,19 @@ def get_scoped(queryset, actor: Actor, **lookup):
     if obj is None:
         raise NotFound(f"{queryset.model._meta.verbose_name} not found")
     return obj
+
+
+def get_scoped_pk(key: str, queryset, actor: Actor, pk: int):
+    """get_scoped(queryset, actor, pk=pk) for the hottest lookups (the API's create and actions
+    name a team and a customer on every call): the read is compiled once under `key` and then
+    only bound to `pk`; an object outside the actor's tenants is not found, as there."""
+    from tierline.core.compiled import fetch_instances
+
+    ids = tenant_ids(actor)
+    found = fetch_instances(key, lambda: queryset.filter(pk=0)[:1], [pk])
+    if not found or found[0].tenant_id not in ids:
+        raise NotFound(f"{queryset.model._meta.verbose_name} not found")
+    return found[0]
 
 
 def tenants(actor: Actor, perm: Perm | None = None):

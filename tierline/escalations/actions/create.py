@@ -161,7 +161,10 @@ def create_escalation(
             op.record(EventType.ROUTED, **{k: details[k] for k in (
                 "matrix_version", "rule", "trigger", "reasons", "near_misses", "require", "assignment",
                 "sla_policy_note")})
-        override = routing.sla_policy if routing.rule and routing.sla_policy_note.startswith("named by") else None
+        # The plan already chose the policy for this priority, type and tier (or the rule named it):
+        # choosing again would read the policy table twice. Without one, apply_policy selects and
+        # records why none applies (no match, or an ambiguity).
+        override = routing.sla_policy
         if apply_policy(op, reason="created", new=True, override=override):
             esc.save(update_fields=["sla_policy", "sla_generation"])
         op.finish(row_saved=True)

@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SCOPING_CALLS = {"scoped", "get_scoped", "scoped_users"}
+SCOPING_CALLS = {"scoped", "get_scoped", "get_scoped_pk", "scoped_users"}
 # Filter keywords that tie a query to a row the actor was already granted.
 BOUND_KEYWORDS = {"tenant", "tenant_id", "escalation", "escalation_id", "source", "target", "problem"}
 
