@@ -50,5 +50,6 @@ def render_for(escalation, kind: str, *, now: dt.datetime, status_link: str | No
     if language is None:
         language = escalation.customer.language if escalation.customer_id else escalation.tenant.default_language
     chosen = choose_template(escalation.tenant, kind, language)
-    rendered = render(chosen[:3], build_context(escalation, now=now, status_link=status_link, events=events))
+    rendered = render(chosen[:3], build_context(escalation, now=now, status_link=status_link, events=events),
+                      builtin=chosen.source.startswith("builtin:"))
     return rendered._replace(source=chosen.source)

@@ -124,3 +124,30 @@ def test_a_rolled_back_transaction_frees_the_lock(file_db):
     with connections[ALIAS].cursor() as cur:
         cur.execute("SELECT n FROM t")
         assert [r[0] for r in cur.fetchall()] == [2]
+
+
+def test_every_write_waits_for_the_hand_over_lock_even_outside_a_transaction(file_db):
+    """While another process holds the hand-over lock, neither a transaction nor a one-statement
+    write outside one gets in (reads do); once it is released, both go through."""
+    import fcntl
+    import os
+
+    fd = os.open(f"{file_db}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            with transaction.atomic(using=ALIAS):
+                connections[ALIAS].cursor().execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(OperationalError, match="database is locked"):
+            connections[ALIAS].cursor().execute("INSERT INTO t VALUES (2)")
+        with connections[ALIAS].cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM t")
+            assert cur.fetchone()[0] == 0
+    finally:
+        os.close(fd)
+    connections[ALIAS].cursor().execute("INSERT INTO t VALUES (3)")
+    with transaction.atomic(using=ALIAS):
+        connections[ALIAS].cursor().execute("INSERT INTO t VALUES (4)")
+    with connections[ALIAS].cursor() as cur:
+        cur.execute("SELECT n FROM t ORDER BY n")
+        assert [r[0] for r in cur.fetchall()] == [3, 4]

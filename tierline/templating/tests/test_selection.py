@@ -86,3 +86,18 @@ def test_render_for_uses_the_customers_language_and_reports_the_source(world):
     assert rendered.text == "pt: João <b>Silva</b>" and rendered.html == "<p>Olá João</p>"
     english = render_for(esc, "acknowledgement", now=world.now, language="en")
     assert english.source == "builtin:en" and "Hello João" in english.text
+
+
+@pytest.mark.parametrize("kind", sorted(BUILTIN))
+def test_built_in_templates_escape_hostile_values_without_the_sanitiser(world, kind):
+    """Built-in templates skip the HTML sanitiser (render(builtin=True)): that is only safe while
+    every value they show is escaped. A customer and a title made of markup stay text."""
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">x</a>'
+    customer = CustomerFactory(tenant=world.tenant, name=hostile, email="victim@example.com")
+    esc = world.escalation(title=hostile[:200], customer=customer, description=hostile)
+    rendered = render_for(esc, kind, now=world.now, status_link="https://status.example/s/abc")
+    assert rendered.source == "builtin:en"
+    if rendered.html:
+        lowered = rendered.html.lower()
+        assert "<script" not in lowered and "<img" not in lowered and 'href="javascript:' not in lowered
+        assert "&lt;script&gt;" in rendered.html  # shown, as text
