@@ -2,7 +2,8 @@
 
 Compiling a queryset costs far more than running it (the escalation row has some forty columns:
 ~1 ms to compile, ~0.1 ms to run), so these keep Django's own SQL and result converters per
-connection and bind new parameters. The SLA sweep, privacy key lookups and status links use them.
+connection and bind new parameters. The SLA sweep, privacy key lookups, status links, API token
+authentication, tenant scoping by primary key and the escalation detail reads use them.
 """
 
 from __future__ import annotations

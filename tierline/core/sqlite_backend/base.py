@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from contextlib import contextmanager
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
@@ -32,36 +33,39 @@ class WriteLockingCursor(base.SQLiteCursorWrapper):
 
     def _alone(self, query: str) -> bool:
         """A write statement in autocommit mode: its own transaction, so it needs the lock."""
-        w = self.db_wrapper
-        return (w._write_lock_fd is None and not self.connection.in_transaction
+        return (self.db_wrapper._write_lock_fd is None and not self.connection.in_transaction
                 and query.lstrip()[:7].upper().startswith(WRITES))
 
     def execute(self, query, params=None):
         if not self._alone(query):
             return super().execute(query, params)
-        self.db_wrapper._take_write_lock()
-        try:
+        with self.db_wrapper.write_locked():
             return super().execute(query, params)
-        finally:
-            self.db_wrapper._release_write_lock()
 
     def executemany(self, query, param_list):
         if not self._alone(query):
             return super().executemany(query, param_list)
-        self.db_wrapper._take_write_lock()
-        try:
+        with self.db_wrapper.write_locked():
             return super().executemany(query, param_list)
-        finally:
-            self.db_wrapper._release_write_lock()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _write_lock_fd: int | None = None
 
     def create_cursor(self, name=None):
+        if self.is_in_memory_db():  # one process only: nothing to hand over
+            return super().create_cursor(name)
         cursor = self.connection.cursor(factory=WriteLockingCursor)
         cursor.db_wrapper = self
         return cursor
+
+    @contextmanager
+    def write_locked(self):
+        self._take_write_lock()
+        try:
+            yield
+        finally:
+            self._release_write_lock()
 
     def _lock_path(self) -> str | None:
         if self.is_in_memory_db():
