@@ -59,8 +59,25 @@ def mail_token(esc, now: dt.datetime) -> str:
     return token
 
 
+_PAGE_PATHS: dict[tuple, tuple[str, str]] = {}
+
+
+def page_path(token: str) -> str:
+    """reverse("statuspage:page", args=[token]), reversed once per script prefix and urlconf:
+    every customer email asks, and reversing cost as much as the rest of the link. Tokens are
+    URL-safe base64, which the path takes as it is."""
+    from django.urls import get_script_prefix, get_urlconf
+
+    key = (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    parts = _PAGE_PATHS.get(key)
+    if parts is None:
+        marker = "TIERLINETOKEN"
+        parts = _PAGE_PATHS[key] = tuple(reverse("statuspage:page", args=[marker]).split(marker, 1))
+    return f"{parts[0]}{token}{parts[1]}"
+
+
 def issue_for_mail(esc, now: dt.datetime) -> str:
-    return absolute(reverse("statuspage:page", args=[mail_token(esc, now)]))
+    return absolute(page_path(mail_token(esc, now)))
 
 
 def ensure_link(rendered, url: str):

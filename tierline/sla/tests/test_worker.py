@@ -235,3 +235,31 @@ def test_time_based_escalation_emails_the_customer_with_the_template_in_force(wo
 
     assert mail(first).subject.startswith(f"Old {first.reference}")
     assert mail(second).subject.startswith(f"New {second.reference} level 2")
+
+
+@pytest.mark.postgres_only
+def test_ticks_commit_without_waiting_for_the_flush_and_delivery_waits_for_it(world):
+    """The durability argument of sla/sweep.py: every tick transaction turns the WAL-flush wait
+    off for itself only, and the outbox claim that precedes any sending turns it back on."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tierline.notifications.delivery import claim
+
+    setup_policy(world)
+    for i in range(3):
+        world.escalation(title=f"Case {i}")
+    when = world.now + 10 * H
+    with CaptureQueriesContext(connection) as swept:
+        assert sweep(when)["sla_ticked"] == 3
+    statements = [q["sql"] for q in swept.captured_queries]
+    # Each tick transaction opens with it (three ticks and the one that found nothing more).
+    firsts = [statements[i + 1] for i, sql in enumerate(statements) if sql == "BEGIN"]
+    assert firsts.count("SET LOCAL synchronous_commit = off") == 4
+    # Outside the tick transactions the session still waits for the flush.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    with CaptureQueriesContext(connection) as claimed:
+        assert claim(when + H)
+    first = [q["sql"] for q in claimed.captured_queries if q["sql"] != "BEGIN"][0]
+    assert first == "SET LOCAL synchronous_commit = on"
