@@ -116,8 +116,15 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 SQLITE_PATH = Path(os.environ.get("TIERLINE_SQLITE_PATH", VAR_DIR / "tierline.sqlite3"))
 _database_url = os.environ.get("DATABASE_URL")
+_PG_PREPARED = _bool("TIERLINE_PG_PREPARED", default=True)
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+    if _PG_PREPARED and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # The hot reads are prepared statements planned once (core/compiled.py). Set when the
+        # session starts: a SET inside a transaction would be undone if it rolled back, the
+        # PREPARE beside it not. Django itself prepares nothing, so nothing else is affected.
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -290,7 +297,7 @@ TIERLINE = {
     # backlog, or a benchmark, may need more than the default.
     # SLA claims and other hot keyed reads run as server-side prepared statements on PostgreSQL
     # (core/compiled.py); off for a pooler in transaction mode, which does not keep them.
-    "PG_PREPARED": _bool("TIERLINE_PG_PREPARED", default=True),
+    "PG_PREPARED": _PG_PREPARED,
     # SLA ticks commit without waiting for the WAL flush on PostgreSQL (sla/sweep.py says why
     # that loses nothing anyone acted on); 0 makes each tick wait for it.
     "SLA_ASYNC_COMMIT": _bool("TIERLINE_SLA_ASYNC_COMMIT", default=True),

@@ -64,9 +64,9 @@ def _execute_prepared(conn, cursor, key: str, sql: str, params: list) -> None:
     name = names.get(key)
     if name is None:
         name = f"tierline_read_{len(names) + 1}"
-        # Generic plans for these statements: planning per execution is the cost being saved, and
-        # the setting only touches prepared statements, which Django itself does not use here.
-        cursor.execute(f"SET plan_cache_mode = force_generic_plan; PREPARE {name} AS {_numbered(sql)}")
+        # Planned once, generically: the session starts with plan_cache_mode=force_generic_plan
+        # (settings.py), since planning per execution is the cost being saved.
+        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
         names[key] = name
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
 
