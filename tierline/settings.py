@@ -293,14 +293,14 @@ TIERLINE = {
     "IMAP_FOLDER": os.environ.get("TIERLINE_IMAP_FOLDER", "INBOX"),
     "IMAP_SSL": _bool("TIERLINE_IMAP_SSL", default=True),
     "IMAP_PROCESSED_FOLDER": os.environ.get("TIERLINE_IMAP_PROCESSED_FOLDER", ""),
-    # API requests per minute per token (security/ratelimit.py); an integration that pushes a
-    # backlog, or a benchmark, may need more than the default.
     # SLA claims and other hot keyed reads run as server-side prepared statements on PostgreSQL
     # (core/compiled.py); off for a pooler in transaction mode, which does not keep them.
     "PG_PREPARED": _PG_PREPARED,
     # SLA ticks commit without waiting for the WAL flush on PostgreSQL (sla/sweep.py says why
     # that loses nothing anyone acted on); 0 makes each tick wait for it.
     "SLA_ASYNC_COMMIT": _bool("TIERLINE_SLA_ASYNC_COMMIT", default=True),
+    # API requests per minute per token (security/ratelimit.py); an integration that pushes a
+    # backlog, or a benchmark, may need more than the default.
     "RATE_LIMITS": {"api": (int(os.environ["TIERLINE_API_RATE_PER_MINUTE"]), 60)}
     if os.environ.get("TIERLINE_API_RATE_PER_MINUTE") else {},
 }

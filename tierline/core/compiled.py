@@ -15,6 +15,7 @@ prepared statements; TIERLINE_PG_PREPARED=0 turns this off for them.
 
 from __future__ import annotations
 
+import itertools
 import re
 import weakref
 
@@ -49,7 +50,7 @@ def _compiled(key: str, build):
 
 def _numbered(sql: str) -> str:
     """Django's %s placeholders as PostgreSQL's $1, $2, … (and %% as the % it stands for)."""
-    counter = iter(range(1, 10_000))
+    counter = itertools.count(1)
     return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(counter)}", sql)
 
 

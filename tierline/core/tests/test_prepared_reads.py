@@ -2,6 +2,7 @@
 ORM's answer, and keep working across rolled-back transactions and reconnects."""
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
@@ -55,7 +56,7 @@ def test_a_rolled_back_transaction_and_a_reconnect_do_not_break_the_prepared_rea
 def test_prepared_reads_can_be_turned_off_for_a_transaction_pooler(world):
     esc = world.escalation(title="Pooled")
     connection.close()
-    with override_settings(TIERLINE={**__import__("django.conf").conf.settings.TIERLINE, "PG_PREPARED": False}):
+    with override_settings(TIERLINE={**settings.TIERLINE, "PG_PREPARED": False}):
         assert _read("test_off", esc.pk)[0][1] == "Pooled"
         assert not [k for k in _prepared_here() if k.startswith("tierline_read_")]
 
