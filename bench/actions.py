@@ -69,7 +69,8 @@ def main() -> None:
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from tierline.escalations import actions, queries
+    from tierline import actions
+    from tierline.escalations import queries
     from tierline.testing.world import build_world
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):

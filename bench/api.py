@@ -86,8 +86,8 @@ def escalation_with_events(events: int):
     """One escalation with `events` events, through the real write path."""
     from django.utils import timezone
 
+    from tierline import actions
     from tierline.core.actors import Actor
-    from tierline.escalations import actions
     from tierline.tenancy.models import Team, Tenant
 
     tenant = Tenant.objects.get(code="ACME")

@@ -89,7 +89,7 @@ def main() -> None:
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from tierline.escalations import actions
+    from tierline import actions
     from tierline.notifications.delivery import deliver_due
     from tierline.notifications.models import OutboxMessage
     from tierline.testing.world import build_world

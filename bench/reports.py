@@ -28,8 +28,8 @@ def through_actions(count: int, seed: int = 0) -> None:
     """A small, believable history through the write path: twelve weeks, most resolved."""
     from django.test.utils import override_settings
 
+    from tierline import actions
     from tierline.core.actors import Actor
-    from tierline.escalations import actions
     from tierline.sla.models import Calendar, SlaPolicy
     from tierline.testing.world import build_world
 

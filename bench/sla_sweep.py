@@ -58,8 +58,8 @@ def run_size(db: str, size: int, results: list) -> None:
     fresh_database(db)
     from django.test.utils import override_settings
 
+    from tierline.actions.sweep import sweep
     from tierline.sla.models import Calendar, SlaPolicy
-    from tierline.sla.sweep import sweep
     from tierline.testing.world import build_world
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):

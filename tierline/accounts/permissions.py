@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from tierline.tenancy.choices import Role
+from tierline.accounts.roles import Role
 
 
 class Perm(StrEnum):

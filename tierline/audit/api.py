@@ -9,9 +9,10 @@ from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from tierline.audit import access, evidence, signing
+from tierline.audit import access, signing
 from tierline.escalations import queries
 from tierline.escalations.schemas import ErrorOut, Strict
+from tierline.reports import evidence
 
 router = Router(tags=["audit"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut}

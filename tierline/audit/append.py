@@ -16,7 +16,7 @@ from tierline.core.writepath import require_write_path
 from tierline.privacy.keys import seal_for
 
 # The escalation instance may carry an in-memory copy of its event log (the SLA tick keeps one
-# while it holds the row lock; see tierline.escalations.actions.sla.LOG_ATTR): every event
+# while it holds the row lock; see tierline.sla.deadlines.LOG_ATTR): every event
 # appended here for that instance is added to it, so the copy stays the log.
 LOG_ATTR = "_sla_log"
 

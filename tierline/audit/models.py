@@ -8,6 +8,7 @@ from django.db import models
 from tierline.audit.event_types import EVENT_TYPE_CHOICES, EventType
 from tierline.core.errors import WritePathViolation
 from tierline.core.writepath import require_write_path
+from tierline.privacy.keys import open_events
 from tierline.tenancy.models import Tenant, TenantOwned
 
 
@@ -38,7 +39,6 @@ class AppendOnlyQuerySet(models.QuerySet):
         fresh = self._result_cache is None
         super()._fetch_all()
         if fresh and self._iterable_class is models.query.ModelIterable:
-            from tierline.privacy.keys import open_events
 
             open_events(self._result_cache)
 

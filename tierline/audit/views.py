@@ -10,11 +10,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from tierline.accounts.permissions import Perm
-from tierline.audit import access, evidence, signing
+from tierline.audit import access, signing
 from tierline.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tierline.escalations.choices import Status
 from tierline.escalations.models import Escalation
 from tierline.escalations.views import _actor, _get, _tenants, ui_view
+from tierline.reports import evidence
 from tierline.tenancy import scoping
 
 

@@ -20,6 +20,7 @@ import re
 import weakref
 
 from django.conf import settings
+from django.db import models, transaction
 
 # Per database session (the driver's connection object, which outlives no reconnect): the
 # statements prepared on it, by key.
@@ -28,7 +29,6 @@ _PLACEHOLDER = re.compile(r"%%|%s")
 
 
 def _compiled(key: str, build):
-    from django.db import transaction
     from django.db.models.query import get_related_populators
 
     conn = transaction.get_connection()
@@ -103,13 +103,13 @@ def fetch_instances(key: str, build, params: list) -> list:
     return out
 
 
+# Any DateTimeField prepares a naive value the same way (the time-zone warning and conversion).
+_DATETIME = models.DateTimeField()
+
+
 def db_datetime(value):
     """A datetime as the database takes it in a parameter (what DateTimeField prepares)."""
-    from django.db import transaction
-
-    from tierline.escalations.models import Escalation
-
     conn = transaction.get_connection()
     if value is None or value.tzinfo is not None:  # aware: nothing for the field to check
         return conn.ops.adapt_datetimefield_value(value)
-    return Escalation._meta.get_field("next_deadline").get_db_prep_value(value, conn)
+    return _DATETIME.get_db_prep_value(value, conn)

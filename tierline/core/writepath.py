@@ -1,6 +1,6 @@
 """The single write path, enforced at run time.
 
-Escalation and event rows may only be saved while an action from escalations.actions is
+Escalation and event rows may only be saved while an action from tierline.actions is
 running. Actions enter `write_path()`; the models call `require_write_path()` on save. A
 save from anywhere else (a view, a shell, a stray script) raises instead of silently writing
 an unaudited change.
@@ -32,6 +32,6 @@ def in_write_path() -> bool:
 def require_write_path(model_name: str) -> None:
     if _active.get() is None:
         raise WritePathViolation(
-            f"{model_name} rows are written only by tierline.escalations.actions; "
+            f"{model_name} rows are written only by tierline.actions; "
             "call the action instead of saving the model"
         )

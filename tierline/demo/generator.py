@@ -1,7 +1,7 @@
 """Loading the demo: the organisation, its customers, then every planned step through the actions.
 
 `tierline.demo.planner` decides everything from the seed; this module only makes it real. The
-escalation histories go through `tierline.escalations.actions` like any other change, so the
+escalation histories go through `tierline.actions` like any other change, so the
 demo's log is hash-chained, permission-checked and state-machine-checked exactly as production
 data would be. The steps of all escalations run in one global time order, which keeps each
 tenant's chain in time order as well.
@@ -24,13 +24,15 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
 
+from tierline import actions
 from tierline.accounts.models import User
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
 from tierline.demo import catalogue as cat
 from tierline.demo.planner import CustomerRef, EscRef, Plan, TeamRef, UserRef, plan_demo
-from tierline.escalations import actions
 from tierline.escalations.models import Escalation
+from tierline.routing import services
+from tierline.routing.models import AgentProfile, RoutingSettings, TeamRouting
 from tierline.tenancy.models import Customer, Membership, Team, TeamMember, Tenant
 
 __all__ = ["DemoError", "DemoResult", "demo_exists", "load_demo", "plan_demo", "summarise"]
@@ -90,10 +92,6 @@ def configure_routing(now: dt.datetime) -> None:
     work themselves, so new escalations in the demo are routed and assigned like in production."""
     from pathlib import Path
 
-    from tierline.core.actors import Actor
-    from tierline.routing import services
-    from tierline.routing.models import AgentProfile, RoutingSettings, TeamRouting
-    from tierline.tenancy.models import Team, TeamMember
 
     text = (Path(__file__).parent / "matrix.yaml").read_text()
     actor = Actor.system("demo")

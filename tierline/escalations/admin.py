@@ -1,4 +1,4 @@
-"""Escalations are read-only here: every change goes through tierline.escalations.actions,
+"""Escalations are read-only here: every change goes through tierline.actions,
 which the admin's generic forms would bypass (no event, no version, no permission check)."""
 
 from django.contrib import admin

@@ -11,12 +11,13 @@ from ninja import File, Query, Router, Schema, UploadedFile
 from ninja import Status as Reply
 from pydantic import AwareDatetime, Field
 
+from tierline import actions
 from tierline.accounts.models import User
 from tierline.audit import access
 from tierline.audit.models import AccessChannel
 from tierline.core.canonical import dumps
 from tierline.core.errors import InvalidInput, NotFound
-from tierline.escalations import actions, queries
+from tierline.escalations import queries
 from tierline.escalations.choices import EscalationType, Priority, Status
 from tierline.escalations.models import Attachment, IdempotencyRecord
 from tierline.escalations.schemas import (

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from tierline.escalations import actions
+from tierline import actions
 from tierline.escalations.api import _register, _team
 from tierline.escalations.schemas import Versioned
 

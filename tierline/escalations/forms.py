@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 
+from tierline.accounts.models import User
 from tierline.escalations import states
 from tierline.escalations.choices import (
     Channel,
@@ -163,7 +164,6 @@ class BodyForm(ActionForm):
 
 
 def staff_of(tenant_id: int):
-    from tierline.accounts.models import User
 
     staff = Membership.objects.filter(tenant_id=tenant_id).exclude(role=Role.CLIENT_VIEWER).values("user_id")
     return User.objects.filter(pk__in=staff, is_active=True).order_by("first_name", "last_name", "username")

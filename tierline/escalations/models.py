@@ -1,6 +1,6 @@
 """The escalation record and the rows that hang off it.
 
-All of these are written only by tierline.escalations.actions (see core.writepath): the
+All of these are written only by tierline.actions (see core.writepath): the
 models refuse saves, bulk updates and deletes made anywhere else.
 """
 

@@ -13,8 +13,10 @@ from django.db.models import Q
 
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
+from tierline.core.compiled import fetch_instances
 from tierline.core.errors import InvalidInput
 from tierline.escalations.models import OPEN_STATUSES, Attachment, Escalation, Link, Watcher
+from tierline.privacy.keys import open_events
 from tierline.tenancy.scoping import get_scoped, scoped
 
 LIST_RELATED = ("tenant", "team", "owner", "customer", "merged_into")
@@ -107,8 +109,6 @@ def get_escalation(actor: Actor, reference: str) -> Escalation:
 def load_detail(esc: Escalation):
     """Everything the detail view shows, in a fixed number of queries. Every API detail and
     every action's answer runs these five, so they are compiled once (core/compiled.py)."""
-    from tierline.core.compiled import fetch_instances
-    from tierline.privacy.keys import open_events
 
     events = fetch_instances("detail_events", lambda: Event.objects.filter(escalation=0).order_by("seq"), [esc.pk])
     open_events(events)  # what Event's queryset does on load: customer text opened (or "[erased]")

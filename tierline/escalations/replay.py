@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Same names, same order as escalations.actions._base.TRACKED_FIELDS (a test keeps them equal);
+# Same names, same order as actions._base.TRACKED_FIELDS (a test keeps them equal);
 # repeated here because that module needs Django and this one must not.
 TEXT_FIELDS = (
     "title", "description", "type", "trigger", "priority", "status", "channel", "external_id",

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tierline import actions
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
 from tierline.audit import access
@@ -29,7 +30,7 @@ from tierline.audit.event_types import EventType
 from tierline.audit.models import AccessChannel
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError, InvalidInput, NotFound, StaleVersion
-from tierline.escalations import actions, forms, queries, states
+from tierline.escalations import forms, queries, states
 from tierline.escalations.choices import (
     Channel,
     EscalationType,

@@ -19,14 +19,15 @@ import re
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
+from tierline import actions
+from tierline.actions.coordination import RateLimited
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError, InvalidInput
-from tierline.escalations import actions
-from tierline.escalations.actions.coordination import RateLimited
 from tierline.escalations.models import Escalation
 from tierline.mailin import parse
 from tierline.mailin.models import InboundMail, IntakeAddress
 from tierline.notifications.models import OutboxMessage
+from tierline.routing.decide import settings_for
 from tierline.tenancy.models import Customer
 
 log = logging.getLogger("tierline.mailin")
@@ -181,7 +182,6 @@ def asks_to_escalate(text: str, keyword: str) -> bool:
 
 
 def _answer(record, mail: parse.Inbound, raw: bytes, esc: Escalation, customer: Customer, now) -> None:
-    from tierline.routing.decide import settings_for
 
     actor = Actor.for_customer(customer)
     text = mail.new_text.strip()

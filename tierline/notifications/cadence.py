@@ -15,21 +15,20 @@ reminder nor the automatic update can go out twice, whatever the worker does.
 from __future__ import annotations
 
 from tierline.audit.event_types import EventType
+from tierline.notifications.models import CommsSettings
+from tierline.tenancy.supervisors import supervisor_chain
 
 AUTO_UPDATE_TEXT = ("This is an automatic update: your case is {status} with our {team} team. "
                     "We will write again as soon as there is news.")
 
 
 def _auto_enabled(tenant_id: int) -> bool:
-    from tierline.notifications.models import CommsSettings
 
     return CommsSettings.objects.filter(tenant_id=tenant_id, auto_status_update=True).exists()
 
 
 def on_update_due(op, mark) -> None:
     """Called by the SLA tick when `mark` (target "update", kind "breach") fires."""
-    from tierline.escalations.actions.sla import _supervisor_chain
-
     esc = op.esc
     customer = esc.customer if esc.customer_id else None
     if customer is not None and customer.email and _auto_enabled(esc.tenant_id):
@@ -38,6 +37,6 @@ def on_update_due(op, mark) -> None:
         op.record(EventType.PUBLIC_REPLY, body=AUTO_UPDATE_TEXT.format(status=status, team=team),
                   **{"from": "system"}, auto=True, cadence_key=mark.key)
         return
-    users = [esc.owner_id] if esc.owner_id else sorted(_supervisor_chain(esc.team))
+    users = [esc.owner_id] if esc.owner_id else sorted(supervisor_chain(esc.team))
     op.record(EventType.UPDATE_DUE, cadence_key=mark.key, target=mark.target, due_at=mark.at,
               notify_users=users)

@@ -9,7 +9,10 @@ visible and retryable in the outbox admin once the template is fixed.
 from __future__ import annotations
 
 from tierline.audit.event_types import EventType
+from tierline.notifications.links import ensure_link, issue_for_mail
 from tierline.notifications.models import OutboxMessage
+from tierline.templating.render import TemplateProblem
+from tierline.templating.selection import render_for
 
 
 def kinds_for(event, actor) -> list[str]:
@@ -42,9 +45,6 @@ def enqueue_customer_mail(esc, events, actor, *, insert: bool = True, log: list[
     customer = esc.customer if esc.customer_id else None
     if customer is None or not customer.email:
         return []
-    from tierline.notifications.links import ensure_link, issue_for_mail
-    from tierline.templating.render import TemplateProblem
-    from tierline.templating.selection import render_for
 
     rows, link = [], None
     for event in events:

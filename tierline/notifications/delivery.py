@@ -26,6 +26,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 
 from tierline.notifications.models import Notification, OutboxMessage
+from tierline.notifications.services import reset
+from tierline.webhooks.delivery import Pool, send
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -66,7 +68,6 @@ class Session:
     webhook pool. A broken SMTP connection is dropped and the next email opens a new one."""
 
     def __init__(self) -> None:
-        from tierline.webhooks.delivery import Pool
 
         self._smtp = None
         self.pool = Pool()
@@ -132,7 +133,6 @@ def _send(message: OutboxMessage, now: dt.datetime, session: Session) -> None:
     elif message.channel == OutboxMessage.Channel.EMAIL:
         session.send_email(_email(message))
     elif message.channel in (OutboxMessage.Channel.WEBHOOK, OutboxMessage.Channel.CHAT):
-        from tierline.webhooks.delivery import send
 
         send(message, now, pool=session.pool, subscriptions=session.subscriptions)
     else:
@@ -205,6 +205,5 @@ def deliver_due(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
 
 def retry_failed(message_ids, now: dt.datetime) -> int:
     """Put parked messages back in the queue (kept for callers of the old name)."""
-    from tierline.notifications.services import reset
 
     return reset(message_ids, now)

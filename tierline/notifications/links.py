@@ -20,6 +20,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from tierline.core.actors import Actor
+from tierline.core.compiled import db_datetime, fetch_rows
+from tierline.statuspage.models import StatusLink
 
 _MAILER = Actor.system("customer-mail")
 MAIL_LINK_DAYS = 30
@@ -39,8 +41,6 @@ def _token(esc_id: int, created_at: dt.datetime) -> str:
 
 def mail_token(esc, now: dt.datetime) -> str:
     """The token of the escalation's live mail link, issuing one when none is usable."""
-    from tierline.core.compiled import db_datetime, fetch_rows
-    from tierline.statuspage.models import StatusLink
 
     # Compiled once (fetch_rows): every customer email of every action asks. The parameters go in
     # the order Django compiled the filter to: created_by, escalation, expiry.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from tierline.accounts.models import User
 from tierline.audit.event_types import EventType
 from tierline.notifications.models import ClientContact, NotificationPreference, OutboxMessage
 from tierline.tenancy.choices import CustomerTier, TeamLevel
@@ -44,7 +45,6 @@ def _time(value):
 
 def preferences(tenant_id: int, user_ids) -> dict[int, Pref]:
     """Stored preferences (with the user's zone and email) of these users in this tenant."""
-    from tierline.accounts.models import User
 
     if not user_ids:
         return {}

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.actors import Actor
-from tierline.core.errors import InvalidInput
+from tierline.core.errors import InvalidInput, NotFound
 from tierline.notifications import preferences
 from tierline.notifications.models import Notification, NotificationPreference, OutboxMessage
 from tierline.tenancy import scoping
@@ -52,7 +52,6 @@ def retry_messages(ids, *, actor: Actor, now: dt.datetime) -> int:
         raise InvalidInput(f"choose 1 to {RETRY_MAX} messages", fields={"ids": "none or too many"})
     rows = list(scoping.scoped(OutboxMessage.objects, actor).filter(pk__in=ids).values_list("pk", "tenant_id"))
     if len(rows) != len(ids):
-        from tierline.core.errors import NotFound
 
         raise NotFound("message not found")
     for tenant_id in {t for _, t in rows}:

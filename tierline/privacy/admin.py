@@ -3,9 +3,9 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from tierline.actions.erasure import erase_customer
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError
-from tierline.privacy.erase import erase_customer
 from tierline.privacy.models import Erasure, PrivacySettings
 
 

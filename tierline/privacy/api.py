@@ -6,8 +6,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
+from tierline.actions.erasure import erase_customer
 from tierline.escalations.api import ERRORS
-from tierline.privacy.erase import erase_customer
 from tierline.tenancy.models import Customer
 from tierline.tenancy.scoping import get_scoped
 

@@ -36,6 +36,7 @@ class _Names:
     @staticmethod
     def _load() -> re.Pattern | None:
         try:
+            # Not at module level: LOGGING loads this filter while settings load, before any model exists.
             from tierline.tenancy.models import Customer
 
             rows = Customer.objects.filter(erasure__isnull=True).values_list("name", flat=True)[:MAX_NAMES]

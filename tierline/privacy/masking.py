@@ -14,7 +14,9 @@ from typing import Any
 
 from tierline.core.actors import Actor
 from tierline.privacy.envelope import SEALED_CHANGES, SEALED_KEYS
+from tierline.privacy.models import PrivacySettings
 from tierline.tenancy.choices import Role
+from tierline.tenancy.scoping import roles_of
 
 MASKED = "•••"
 DEFAULT_MASKED = frozenset({"name", "email", "phone"})
@@ -58,13 +60,11 @@ def mask_for(actor: Actor | None, tenant_id: int) -> Mask:
     """The mask for what `actor` is shown of `tenant_id`'s customers; cached on the user per request."""
     if actor is None or actor.kind not in ("user", "api_token") or actor.user is None:
         return NO_MASK
-    from tierline.tenancy.scoping import roles_of
 
     if roles_of(actor.user).get(tenant_id) != Role.CLIENT_VIEWER:
         return NO_MASK
     cache = actor.user.__dict__.setdefault("_tierline_masks", {})
     if tenant_id not in cache:
-        from tierline.privacy.models import PrivacySettings
 
         conf = PrivacySettings.objects.filter(tenant_id=tenant_id).first()
         if conf is None:

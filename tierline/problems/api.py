@@ -12,10 +12,10 @@ from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import AwareDatetime, Field
 
+from tierline import actions
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
 from tierline.core.errors import InvalidInput, NotFound
-from tierline.escalations import actions
 from tierline.escalations.api import _register
 from tierline.escalations.models import Escalation
 from tierline.escalations.schemas import ErrorOut, Strict, Versioned

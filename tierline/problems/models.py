@@ -1,7 +1,7 @@
 """Problem records, the root-cause taxonomy, and corrective and preventive actions (CAPA).
 
 Rows that hang off an escalation (its problem links and its root-cause assignment) are written
-only inside the escalation's write path (escalations/actions/problems.py), which logs an event
+only inside the escalation's write path (actions/problems.py), which logs an event
 for each change; the rest through problems/services.py.
 """
 

@@ -1,5 +1,5 @@
 """Writes to problem records, their CAPA and the taxonomy. Each checks the actor's role in the
-problem's tenant first (scoping.check); escalation-side changes are in escalations/actions/problems.py."""
+problem's tenant first (scoping.check); escalation-side changes are in actions/problems.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 
 from tierline.accounts.permissions import Perm
+from tierline.core.checks import choice, require_aware, text
 from tierline.core.errors import InvalidInput, NotFound
-from tierline.escalations.actions._base import choice, require_aware, text
 from tierline.problems.models import (
     CAPA_OPEN,
     CapaKind,

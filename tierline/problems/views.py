@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tierline import actions
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from tierline.escalations import actions
 from tierline.escalations import queries as esc_queries
 from tierline.escalations.models import Escalation
 from tierline.escalations.views import _actor, _tenants, ui_view

@@ -148,3 +148,12 @@ class Chart:
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=dpi)
         return out.getvalue()
+
+
+def report_charts(result: dict, grain: str) -> list[Chart]:
+    trend = Chart("trend", f"Escalations created per {grain}", [grain, "created"],
+                  [[k, v] for k, v in result["trend"].items()])
+    sla = Chart("sla", "SLA compliance per target (%)", ["target", "compliance %"],
+                [[t.replace("_", " "), None if s["compliance_pct"] is None else round(s["compliance_pct"], 1)]
+                 for t, s in result["sla"].items()])
+    return [trend, sla]

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from tierline.audit.event_types import EventType
 from tierline.calendars.timecalc import business_time_between
-from tierline.sla.clock import evaluate, history, instant, parse_policy, status_change
+from tierline.sla.clock import evaluate, history, instant, parse_policy, status_change, utc
 from tierline.sla.clock_marks import time_by_level_and_team
 from tierline.sla.policy import TARGETS
 
@@ -100,7 +100,6 @@ def facts(escalation_id: int, events: Iterable[dict], as_of: datetime, *, tiers:
     hist = history(events, now)
     if not hist:
         return None
-    from tierline.sla.clock import utc
 
     f = EscalationFacts(escalation_id=escalation_id, created_at=utc(hist[0][0]))
     entry = None

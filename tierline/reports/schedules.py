@@ -19,6 +19,7 @@ from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.errors import InvalidInput
 from tierline.notifications.models import OutboxMessage
 from tierline.reports import exports, schedule_math, services
+from tierline.reports.charts import report_charts
 from tierline.reports.models import ReportSchedule
 from tierline.tenancy.models import Customer, Membership
 
@@ -55,7 +56,6 @@ def build(schedule: ReportSchedule, start: dt.datetime, end: dt.datetime, now: d
     result = services.report(flt, now=now)
     names = dict(Customer.objects.filter(tenant=tenant).values_list("id", "name"))
     rows = exports.figure_rows(result, names)
-    from tierline.reports.views import report_charts
 
     charts = report_charts(result, flt.grain)
     label = f"{start:%Y-%m-%d} to {(end - dt.timedelta(days=1)):%Y-%m-%d}"

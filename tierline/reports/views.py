@@ -19,7 +19,7 @@ from tierline.escalations import forms as esc_forms
 from tierline.escalations import queries
 from tierline.escalations.views import _list_filters, _tenants, ui_view
 from tierline.reports import dashboards, exports, services
-from tierline.reports.charts import Chart
+from tierline.reports.charts import report_charts
 from tierline.reports.forms import ReportForm
 from tierline.tenancy import scoping
 from tierline.tenancy.models import Customer, Membership, Team, Tenant
@@ -101,15 +101,6 @@ def _filter_from(request, tenant) -> tuple[ReportForm, services.ReportFilter]:
 
 def _names(tenant) -> dict:
     return dict(Customer.objects.filter(tenant=tenant).values_list("id", "name"))
-
-
-def report_charts(result: dict, grain: str) -> list[Chart]:
-    trend = Chart("trend", f"Escalations created per {grain}", [grain, "created"],
-                  [[k, v] for k, v in result["trend"].items()])
-    sla = Chart("sla", "SLA compliance per target (%)", ["target", "compliance %"],
-                [[t.replace("_", " "), None if s["compliance_pct"] is None else round(s["compliance_pct"], 1)]
-                 for t, s in result["sla"].items()])
-    return [trend, sla]
 
 
 @guarded

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError
 from tierline.routing import services
+from tierline.routing.matrix import matrix_from_dict, matrix_to_dict
 from tierline.routing.matrix_yaml import dump_matrix_yaml
 from tierline.routing.models import AgentProfile, Leave, MatrixVersion, RoutingSettings, TeamRouting
 
@@ -23,7 +24,6 @@ class MatrixDraftForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.spec:
-            from tierline.routing.matrix import matrix_from_dict
 
             self.fields["yaml"].initial = dump_matrix_yaml(matrix_from_dict(self.instance.spec))
 
@@ -50,7 +50,6 @@ class MatrixVersionAdmin(admin.ModelAdmin):
     def checks(self, obj):
         if not obj or not obj.pk:
             return "—"
-        from tierline.routing.matrix import matrix_from_dict
 
         found = services.warnings_for(obj.tenant_id, matrix_from_dict(obj.spec), timezone.now())
         if not found:
@@ -61,7 +60,6 @@ class MatrixVersionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         from django.db.models import Max
 
-        from tierline.routing.matrix import matrix_to_dict
 
         obj.spec = matrix_to_dict(form.matrix)
         if not change:

@@ -7,6 +7,7 @@ class RoutingConfig(AppConfig):
     verbose_name = "Escalation matrix and assignment"
 
     def ready(self):
+        # Signals name models, which exist only once the app registry has loaded them.
         from tierline.routing import signals
 
         signals.connect()

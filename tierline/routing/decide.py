@@ -19,9 +19,12 @@ from tierline.calendars.spec import calendar_from_dict
 from tierline.calendars.timecalc import is_open
 from tierline.core.canonical import dumps
 from tierline.core.errors import InvalidInput
+from tierline.escalations.models import OPEN_STATUSES, Escalation
 from tierline.routing import assignment as pure_assign
 from tierline.routing import matrix as pure_matrix
 from tierline.routing.models import AgentProfile, Leave, MatrixVersion, RoutingSettings, TeamRouting
+from tierline.sla.models import SlaPolicy, select_policy
+from tierline.sla.policy import AmbiguousPolicy
 from tierline.tenancy.models import Membership, Team, TeamMember
 
 # Which team function serves an escalation type, when a rule names only a level.
@@ -168,7 +171,6 @@ def candidates(team: Team, now: dt.datetime, roster_version: int | None = None) 
     per process under the team's roster_version; only the open workload is read every time."""
     import time
 
-    from tierline.escalations.models import OPEN_STATUSES, Escalation
 
     cached = _ROSTERS.get(team.pk)
     if (roster_version is None or cached is None or cached[0] != roster_version
@@ -215,8 +217,6 @@ def plan(tenant, *, type: str, priority: str, title: str, description: str = "",
          owner=None, lock: bool = False) -> Plan:
     """Route one case. An explicit `team` is honoured (the matrix still sets priority, SLA policy,
     notifications and required fields when a rule matches); without one the matrix must decide."""
-    from tierline.sla.models import SlaPolicy, select_policy
-    from tierline.sla.policy import AmbiguousPolicy
 
     settings = settings_for(tenant.pk)
     version = version_in_force(tenant.pk, now)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from tierline.calendars.spec import calendar_from_dict
+from tierline.calendars.timecalc import CalendarError
 from tierline.tenancy.models import Team, TenantOwned
 
 
@@ -117,8 +119,6 @@ class AgentProfile(TenantOwned):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from tierline.calendars.spec import calendar_from_dict
-        from tierline.calendars.timecalc import CalendarError
 
         if self.shift:
             try:

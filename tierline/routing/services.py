@@ -12,15 +12,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from tierline.accounts.permissions import Perm
+from tierline.calendars.timecalc import is_open
 from tierline.core.actors import Actor
+from tierline.core.checks import require_aware
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
-from tierline.escalations.actions._base import require_aware
 from tierline.routing import matrix as pure
-from tierline.routing.decide import plan, version_in_force
+from tierline.routing.decide import plan, shift_calendar, version_in_force
 from tierline.routing.matrix_yaml import MatrixYamlError, dump_matrix_yaml, load_matrix_yaml
 from tierline.routing.models import AgentProfile, MatrixVersion
+from tierline.sla.models import SlaPolicy
 from tierline.tenancy import scoping
-from tierline.tenancy.models import Team, TeamMember
+from tierline.tenancy.models import Customer, Team, TeamMember
 
 
 def parse_yaml(text: str) -> pure.Matrix:
@@ -32,8 +34,6 @@ def parse_yaml(text: str) -> pure.Matrix:
 
 
 def _on_shift_now(team: Team, now: dt.datetime) -> bool:
-    from tierline.calendars.timecalc import is_open
-    from tierline.routing.decide import shift_calendar
 
     members = list(TeamMember.objects.filter(team=team, user__is_active=True).values_list("user_id", flat=True))
     if not members:
@@ -46,7 +46,6 @@ def _on_shift_now(team: Team, now: dt.datetime) -> bool:
 def warnings_for(tenant_id: int, matrix: pure.Matrix, now: dt.datetime) -> list[dict]:
     """Pure checks (unreachable rules, equal-precedence overlaps) plus the database's: targets that
     do not exist and targets with nobody on shift right now."""
-    from tierline.sla.models import SlaPolicy
 
     out = [{"code": w.code, "rules": list(w.rules), "message": w.message} for w in pure.validate(matrix)]
     teams = {t.name.lower(): t for t in Team.objects.filter(tenant_id=tenant_id)}
@@ -128,7 +127,6 @@ def dry_run(tenant, *, actor: Actor, now: dt.datetime, type: str, priority: str,
     """Where would this go, and why? The same `plan()` intake runs, without taking a slot."""
     scoping.check(actor, Perm.VIEW, tenant.pk)
     if customer is None and customer_tier:
-        from tierline.tenancy.models import Customer
 
         customer = Customer(tenant=tenant, name="(dry run)", tier=customer_tier)
     result = plan(tenant, type=type, priority=priority, title=title, description=description, customer=customer,

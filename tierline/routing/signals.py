@@ -3,21 +3,21 @@ account, moves the team's roster_version so every process reloads it on its next
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
+from tierline.routing.models import AgentProfile, Leave, TeamRouting
+from tierline.tenancy.models import TeamMember
+
 
 def _bump(team_ids) -> None:
-    from tierline.routing.models import TeamRouting
-
     ids = list(team_ids)
     if ids:
         TeamRouting.objects.filter(team_id__in=ids).update(roster_version=F("roster_version") + 1)
 
 
 def _teams_of(user_id: int, tenant_id: int | None = None):
-    from tierline.tenancy.models import TeamMember
-
     qs = TeamMember.objects.filter(user_id=user_id)
     if tenant_id is not None:
         qs = qs.filter(tenant_id=tenant_id)
@@ -37,10 +37,6 @@ def on_user(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    from django.contrib.auth import get_user_model
-
-    from tierline.routing.models import AgentProfile, Leave
-    from tierline.tenancy.models import TeamMember
 
     for signal in (post_save, post_delete):
         signal.connect(on_member, sender=TeamMember, dispatch_uid=f"routing-member-{signal}")

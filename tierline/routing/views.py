@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.errors import DomainError
 from tierline.escalations.views import _actor, _get, _tenants, ui_view
@@ -31,7 +32,6 @@ def _guidance(request, tenant, *, type, priority, title, description, customer, 
 
     owner = None
     if result and result["owner_id"]:
-        from tierline.accounts.models import User
 
         owner = User.objects.filter(pk=result["owner_id"]).first()
     return render(request, "routing/_guidance.html", {"g": result, "error": error, "owner": owner,

@@ -13,16 +13,18 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from tierline.actions.retention import retention_pass
+from tierline.actions.sweep import sweep, sweep_client_requests
+from tierline.mailin import imap
 from tierline.notifications.delivery import deliver_due
+from tierline.reports.rollups import update_all
+from tierline.reports.schedules import run_due
+from tierline.security.counters import prune_if_due
 
 log = logging.getLogger("tierline.worker")
 
 
 def run_once(now) -> dict[str, int]:
-    from tierline.privacy.retention import retention_pass
-    from tierline.reports.rollups import update_all
-    from tierline.reports.schedules import run_due
-    from tierline.sla.sweep import sweep, sweep_client_requests
 
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
     return {**sweep(now), **sweep_client_requests(now), **run_due(now), **deliver_due(now), **retention_pass(now),
@@ -35,7 +37,6 @@ def run_forever(stop: threading.Event, poll: float | None = None) -> None:
     while not stop.is_set():
         close_old_connections()
         try:
-            from tierline.security.counters import prune_if_due
 
             now = timezone.now()
             prune_if_due(now.timestamp())  # hourly: old rate-limit windows
@@ -53,7 +54,6 @@ def run_forever(stop: threading.Event, poll: float | None = None) -> None:
 def start_mail_poller(stop: threading.Event) -> threading.Thread | None:
     """Inbound email in its own thread: an IMAP round trip takes seconds and must not hold up the
     SLA sweep and the outbox, which run every second. Idle unless TIERLINE_IMAP_HOST is set."""
-    from tierline.mailin import imap
 
     if not imap.configured():
         return None

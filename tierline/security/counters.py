@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 
+from django.conf import settings
 from django.db import connection
 
 from tierline.security.models import RateCounter
@@ -62,3 +63,12 @@ def prune_if_due(now: float) -> int:
         return 0
     _last_prune["at"] = now
     return prune(now)
+
+
+def client_ip(request) -> str:
+    # Behind the documented reverse proxy the peer is the proxy; the proxy appends the client.
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -6,6 +6,9 @@ from django.db import models
 
 from tierline.tenancy.choices import Role
 
+# The tenants' two-factor policies, cached by security.twofactor; every save here clears it.
+POLICY_CACHE_KEY = "tierline:security:totp-policies"
+
 
 class TenantSecurity(models.Model):
     """Per-tenant security policy, edited by an admin in the Django admin."""
@@ -28,14 +31,12 @@ class TenantSecurity(models.Model):
         super().save(*args, **kwargs)
         from django.core.cache import cache
 
-        from tierline.security.twofactor import POLICY_CACHE_KEY
 
         cache.delete(POLICY_CACHE_KEY)
 
     def delete(self, *args, **kwargs):
         from django.core.cache import cache
 
-        from tierline.security.twofactor import POLICY_CACHE_KEY
 
         cache.delete(POLICY_CACHE_KEY)
         return super().delete(*args, **kwargs)

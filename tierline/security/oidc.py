@@ -8,6 +8,7 @@ endpoints and client id are configured.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -18,7 +19,6 @@ from tierline.tenancy.choices import Role
 
 
 def enabled() -> bool:
-    from tierline.security.views import sso_enabled
 
     return sso_enabled()
 
@@ -75,3 +75,7 @@ class SsoCallback(OIDCAuthenticationCallbackView):
         response = super().login_success()
         self.request.session[SSO_SESSION_KEY] = True
         return response
+
+
+def sso_enabled() -> bool:
+    return bool(settings.OIDC_OP_AUTHORIZATION_ENDPOINT and settings.OIDC_RP_CLIENT_ID)

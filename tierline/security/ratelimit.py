@@ -12,8 +12,9 @@ import time
 from django.conf import settings
 from django.http import HttpResponse
 
+from tierline.core.middleware import database_unavailable
 from tierline.security import counters
-from tierline.statuspage.ratelimit import client_ip
+from tierline.security.counters import client_ip
 
 # bucket -> (requests allowed, window seconds); TIERLINE["RATE_LIMITS"] overrides any of them.
 DEFAULT_LIMITS = {
@@ -58,7 +59,6 @@ class RateLimitMiddleware:
             try:
                 retry = counters.hit(bucket[0], bucket[1], limit=allowed, window_seconds=window, now=_clock())
             except Exception as exc:  # the counter lives in the database: a lost connection is a 503
-                from tierline.core.middleware import database_unavailable
 
                 response = database_unavailable(request, exc)
                 if response is None:

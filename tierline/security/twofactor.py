@@ -15,19 +15,17 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tierline.security.models import POLICY_CACHE_KEY, TenantSecurity
 from tierline.tenancy.scoping import roles_of
 
 SSO_SESSION_KEY = "tierline_sso"  # set when the identity provider signed the user in (it owns the factors)
 EXEMPT_PREFIXES = ("/login/", "/logout/", "/static/", "/oidc/")
 
 
-POLICY_CACHE_KEY = "tierline:security:totp-policies"
 POLICY_CACHE_SECONDS = 60  # a policy edit reaches every web process within this
 
 
 def tenant_policies() -> dict[int, set[str]]:
-    from tierline.security.models import TenantSecurity
-
     policies = cache.get(POLICY_CACHE_KEY)
     if policies is None:
         policies = {p.tenant_id: p.required_roles() for p in TenantSecurity.objects.all()}

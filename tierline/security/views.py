@@ -12,13 +12,10 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 
+from tierline.security.oidc import sso_enabled
 from tierline.security.twofactor import totp_device, totp_required
 
 PENDING_KEY = "tierline_2fa_pending"  # {"user": pk, "backend": path, "next": url}
-
-
-def sso_enabled() -> bool:
-    return bool(settings.OIDC_OP_AUTHORIZATION_ENDPOINT and settings.OIDC_RP_CLIENT_ID)
 
 
 class LoginView(auth_views.LoginView):

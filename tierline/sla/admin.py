@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from tierline import actions
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError
-from tierline.escalations import actions
 from tierline.escalations.models import OPEN_STATUSES, Escalation
 from tierline.sla.models import Calendar, SlaPolicy
 

@@ -460,16 +460,4 @@ def _target_state(tr: _Track, goal: int, phase: str, breached: bool, deadline: d
     )
 
 
-# Marks live in clock_marks (which imports this module); re-exported lazily, without an import cycle.
-_MARKS_API = ("Mark", "done_keys", "due_marks", "marks", "next_due", "plan", "schedule", "time_by_level_and_team")
-
-
-def __getattr__(name: str):
-    if name in _MARKS_API:
-        from tierline.sla import clock_marks
-
-        return getattr(clock_marks, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["KINDS", "PHASES", "STATES", "ClockReport", "Segment", "TargetState", "evaluate", *_MARKS_API]
+__all__ = ["KINDS", "PHASES", "STATES", "ClockReport", "Segment", "TargetState", "evaluate"]

@@ -7,7 +7,7 @@ import datetime as dt
 
 from tierline.audit.event_types import EventType
 from tierline.calendars.spec import CalendarError, calendar_from_dict
-from tierline.sla import clock
+from tierline.sla import clock_marks
 from tierline.sla.policy import PolicyError, snapshot_from_dict
 
 
@@ -31,7 +31,7 @@ def simulate(calendar: dict, policy: dict, start: dt.datetime) -> list[dict]:
         {"seq": 2, "type": int(EventType.SLA_POLICY_APPLIED), "occurred_at": start, "data": {"policy": snapshot}},
     ]
     rows = []
-    for mark in clock.marks(events, start):
+    for mark in clock_marks.marks(events, start):
         what = {"warning": f"{mark.percent} % warning", "breach": "breach"}.get(mark.kind)
         if what is None:
             what = f"step {mark.step_index}: {mark.step.action.replace('_', ' ')}" + (

@@ -15,8 +15,8 @@ from django.db import transaction
 
 from tierline.accounts.permissions import Perm
 from tierline.core.actors import Actor
+from tierline.core.checks import require_aware
 from tierline.core.errors import InvalidInput, NotFound
-from tierline.escalations.actions._base import require_aware
 from tierline.statuspage.models import StatusLink
 from tierline.tenancy import scoping
 

@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 
 from tierline.security import counters
+from tierline.security.counters import client_ip
 
 # method -> (requests allowed, window in seconds), per token and per client IP alike.
 DEFAULT_LIMITS = {"GET": (120, 60), "POST": (30, 600)}
@@ -17,15 +18,6 @@ _clock = time.time  # replaced by tests that must not straddle a window boundary
 def limits() -> dict[str, tuple[int, int]]:
     configured = getattr(settings, "TIERLINE", {}).get("STATUS_PAGE_LIMITS") or {}
     return {**DEFAULT_LIMITS, **configured}
-
-
-def client_ip(request) -> str:
-    # Behind the documented reverse proxy the peer is the proxy; the proxy appends the client.
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def hit(request, token: str) -> int | None:

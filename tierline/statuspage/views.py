@@ -20,11 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tierline import actions
+from tierline.actions.customer import COMMENT_MAX, REOPEN_WINDOW, REPLY_MAX
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError, InvalidInput, NotFound
-from tierline.escalations import actions, queries, states
-from tierline.escalations.actions.customer import COMMENT_MAX, REOPEN_WINDOW, REPLY_MAX
+from tierline.escalations import queries, states
 from tierline.escalations.models import Escalation
 from tierline.statuspage import links, public, ratelimit
 from tierline.statuspage.models import StatusLink

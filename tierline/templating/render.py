@@ -19,6 +19,7 @@ from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
+from tierline.security.html import clean_email_html
 from tierline.templating.checks import ALLOWED_FILTERS, ALLOWED_TESTS, check_ast
 from tierline.templating.problems import TemplateProblem, locate, normalize_newlines, position
 from tierline.templating.schema import SAMPLE_CONTEXT
@@ -250,7 +251,6 @@ def render(template_strings, context: dict, *, builtin: bool = False) -> Rendere
         html = render_field(validate_template(html_src, field="body_html"), context, field="body_html",
                             source=html_src)
         if not builtin:
-            from tierline.security.html import clean_email_html
 
             html = clean_email_html(html)  # no script, handler or javascript: link reaches a customer
     return Rendered(subject, text, html)

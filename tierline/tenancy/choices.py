@@ -2,16 +2,7 @@
 
 from django.db import models
 
-
-class Role(models.TextChoices):
-    AGENT = "agent", "Agent"
-    SPECIALIST = "specialist", "Specialist"
-    SUPERVISOR = "supervisor", "Supervisor"
-    MANAGER = "manager", "Manager"
-    EXECUTIVE = "executive", "Executive"
-    COMPLIANCE = "compliance", "Compliance officer"
-    ADMIN = "admin", "BPO admin"
-    CLIENT_VIEWER = "client_viewer", "Client viewer"
+from tierline.accounts.roles import Role  # noqa: F401  (roles belong to the permission table; re-exported for tenancy's models)
 
 
 class CustomerTier(models.TextChoices):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tierline.accounts.permissions import READ_ONLY_PERMS, Perm, role_allows
 from tierline.core.actors import Actor
+from tierline.core.compiled import fetch_instances, fetch_rows
 from tierline.core.errors import NotFound, PermissionDenied
 from tierline.tenancy.models import Membership, Tenant
 
@@ -21,7 +22,6 @@ def roles_of(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_tierline_roles", None)
     if cached is None:
-        from tierline.core.compiled import fetch_rows
 
         cached = dict(fetch_rows("roles_of", _roles_query, [user.pk]))
         user._tierline_roles = cached
@@ -55,7 +55,6 @@ def get_scoped_pk(key: str, queryset, actor: Actor, pk: int):
     """get_scoped(queryset, actor, pk=pk) for the hottest lookups (the API's create and actions
     name a team and a customer on every call): the read is compiled once under `key` and then
     only bound to `pk`; an object outside the actor's tenants is not found, as there."""
-    from tierline.core.compiled import fetch_instances
 
     ids = tenant_ids(actor)
     found = fetch_instances(key, lambda: queryset.filter(pk=0)[:1], [pk])

@@ -26,6 +26,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tierline.accounts.permissions import ROLE_PERMISSIONS, Perm
+from tierline.api import api
 
 # Preferred roles to be refused: the narrowest first, so the 403 is about the role, not a quirk.
 REFUSAL_ORDER = ("client_viewer", "compliance", "agent", "specialist", "supervisor", "manager", "executive")
@@ -96,7 +97,6 @@ def every_route(patterns=None, prefix: str = "") -> list[tuple[str, URLPattern]]
 
 
 def every_operation() -> list[tuple[str, str]]:
-    from tierline.api import api
 
     schema = api.get_openapi_schema()
     return [(method, path) for path, methods in schema["paths"].items() for method in methods]

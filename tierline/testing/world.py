@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from tierline import actions
 from tierline.accounts.models import ApiToken
 from tierline.core.actors import Actor
-from tierline.escalations import actions
 from tierline.tenancy.choices import Role
 from tierline.testing.factories import (
     CustomerFactory,

@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tierline import actions
 from tierline.audit import chain
 from tierline.audit.chain import KINDS
 from tierline.audit.event_types import EventType
@@ -23,7 +24,6 @@ from tierline.audit.models import ChainHead, Event
 from tierline.audit.tests import tenant_chain_problem
 from tierline.core.actors import Actor
 from tierline.core.errors import WritePathViolation
-from tierline.escalations import actions
 from tierline.testing.world import build_world
 
 

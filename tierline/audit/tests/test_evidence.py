@@ -20,10 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from tierline.audit import bundle_check, evidence, signing
+from tierline import actions
+from tierline.audit import bundle_check, signing
 from tierline.audit.models import EscalationAccess
 from tierline.core.actors import Actor
-from tierline.escalations import actions
+from tierline.reports import evidence
 
 
 @pytest.fixture(autouse=True)

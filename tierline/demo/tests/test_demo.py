@@ -37,8 +37,8 @@ def demo(django_db_setup, django_db_blocker):
 @pytest.mark.usefixtures("demo")
 class TestSmallDemo:
     def test_new_escalations_are_routed_by_the_starter_matrix_and_assigned(self, db):
+        from tierline import actions
         from tierline.core.actors import Actor
-        from tierline.escalations import actions
 
         tenant = Tenant.objects.get(code="ACME")
         agent = Membership.objects.filter(tenant=tenant, role="agent").first().user

@@ -2,9 +2,9 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tierline import actions
 from tierline.accounts.permissions import Perm
 from tierline.core.actors import Actor
-from tierline.escalations import actions
 from tierline.escalations.models import Attachment, Escalation
 from tierline.testing.attack import Operation, Page
 

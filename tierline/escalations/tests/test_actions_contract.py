@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Max
 
+from tierline import actions
 from tierline.accounts.models import ApiToken
+from tierline.actions._base import tracked_state
 from tierline.audit.event_types import EventType as T
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
@@ -29,8 +31,6 @@ from tierline.core.errors import (
     PermissionDenied,
     StaleVersion,
 )
-from tierline.escalations import actions
-from tierline.escalations.actions._base import tracked_state
 from tierline.escalations.models import (
     Attachment,
     Escalation,

@@ -4,16 +4,16 @@ import datetime as dt
 
 import pytest
 
+from tierline import actions
+from tierline.actions.coordination import RateLimited
+from tierline.actions.sweep import sweep_client_requests
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
 from tierline.core.errors import IllegalTransition, InvalidInput, PermissionDenied
-from tierline.escalations import actions
-from tierline.escalations.actions.coordination import RateLimited
 from tierline.escalations.models import Approval, ClientRequest, Escalation
 from tierline.notifications.models import OutboxMessage
 from tierline.routing.models import RoutingSettings
-from tierline.sla.sweep import sweep_client_requests
 
 H = dt.timedelta(hours=1)
 

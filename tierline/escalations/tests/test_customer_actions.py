@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from django.db.models import Max
 
+from tierline import actions
+from tierline.actions.coordination import RateLimited
 from tierline.audit.event_types import EventType as T
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
-from tierline.escalations import actions
-from tierline.escalations.actions.coordination import RateLimited
 from tierline.escalations.models import Attachment, ClientRequest, Escalation
 from tierline.sla.models import Calendar, SlaPolicy
 

@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from tierline import actions
+from tierline.actions._base import TRACKED_FIELDS, tracked_state
 from tierline.audit.models import Event
 from tierline.audit.tests import tenant_chain_problem
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError
-from tierline.escalations import actions, replay, states
-from tierline.escalations.actions._base import TRACKED_FIELDS, tracked_state
+from tierline.escalations import replay, states
 from tierline.escalations.models import Escalation
 from tierline.escalations.replay import check_consistency, initial_state
 from tierline.escalations.states import S

@@ -327,7 +327,7 @@ def test_agent_does_not_see_forms_its_role_cannot_use(client, world):
 def test_detail_page_query_count_is_bounded(sup, world, django_assert_max_num_queries):
     esc = world.escalation()
     for i in range(10):
-        from tierline.escalations import actions
+        from tierline import actions
 
         actions.add_internal_note(esc, f"note {i}", actor=world.actor(), now=world.now)
     # 16 for the page itself, +1 the access-log insert, +1 the problem card's links and +1 its root causes.

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.db.models import Max
 
+from tierline import actions
 from tierline.audit.event_types import EventType as T
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
-from tierline.escalations import actions
 from tierline.escalations.models import Attachment, ClientRequest, Escalation
 from tierline.mailin import process as process_module
 from tierline.mailin.models import InboundMail

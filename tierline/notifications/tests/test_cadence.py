@@ -5,13 +5,13 @@ import datetime as dt
 
 import pytest
 
+from tierline import actions
+from tierline.actions.sweep import sweep
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
-from tierline.escalations import actions
 from tierline.escalations.models import Escalation
 from tierline.notifications.models import CommsSettings, OutboxMessage
 from tierline.sla.models import Calendar, SlaPolicy
-from tierline.sla.sweep import sweep
 
 H = dt.timedelta(hours=1)
 

@@ -9,7 +9,7 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from tierline.escalations import actions
+from tierline import actions
 from tierline.notifications.delivery import deliver_due
 from tierline.notifications.models import OutboxMessage
 from tierline.templating.models import CommunicationTemplate

@@ -6,8 +6,8 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
+from tierline import actions
 from tierline.core.errors import InvalidInput
-from tierline.escalations import actions
 from tierline.notifications.delivery import deliver_due, retry_failed
 from tierline.notifications.models import Notification, OutboxMessage
 

@@ -3,10 +3,10 @@ the client company's contacts — and each person's channels and quiet hours."""
 
 import datetime as dt
 
-from tierline.escalations import actions
+from tierline import actions
+from tierline.actions.sweep import sweep
 from tierline.notifications.models import ClientContact, NotificationPreference, OutboxMessage
 from tierline.sla.models import Calendar, SlaPolicy
-from tierline.sla.sweep import sweep
 
 H = dt.timedelta(hours=1)
 

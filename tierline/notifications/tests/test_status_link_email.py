@@ -6,7 +6,7 @@ import re
 
 from django.utils import timezone
 
-from tierline.escalations import actions
+from tierline import actions
 from tierline.notifications.delivery import deliver_due
 from tierline.statuspage.links import revoke
 from tierline.statuspage.models import StatusLink

@@ -9,20 +9,20 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
 
+from tierline import actions
+from tierline.actions._base import tracked_state
+from tierline.actions.erasure import erase_customer, erased_name
 from tierline.audit.event_types import EventType as T
 from tierline.audit.models import Event
 from tierline.audit.verify import tenant_chain_problem
 from tierline.core.actors import Actor
 from tierline.core.errors import NotFound, PermissionDenied
-from tierline.escalations import actions
-from tierline.escalations.actions._base import tracked_state
 from tierline.escalations.models import Attachment, Escalation
 from tierline.escalations.replay import check_consistency, replay
 from tierline.mailin.models import IntakeAddress
 from tierline.mailin.process import process
 from tierline.mailin.tests.mails import mail
 from tierline.mailin.tests.test_process import publish_matrix
-from tierline.privacy.erase import erase_customer, erased_name
 from tierline.privacy.keys import open_rows
 from tierline.privacy.models import CustomerKey, Erasure
 from tierline.tenancy.models import Customer, Membership

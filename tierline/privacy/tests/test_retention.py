@@ -7,10 +7,10 @@ import io
 
 from django.core.management import call_command
 
+from tierline import actions
 from tierline.audit.event_types import EventType as T
 from tierline.audit.models import Event
 from tierline.audit.verify import tenant_chain_problem
-from tierline.escalations import actions
 from tierline.escalations.models import Escalation
 from tierline.privacy.models import Erasure, PrivacySettings
 from tierline.runtime.worker import run_once

@@ -2,9 +2,9 @@
 
 import datetime as dt
 
+from tierline import actions
 from tierline.accounts.permissions import Perm
 from tierline.core.actors import Actor
-from tierline.escalations import actions
 from tierline.problems import services
 from tierline.problems.models import RootCause
 from tierline.testing.attack import Operation, Page

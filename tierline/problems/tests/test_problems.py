@@ -10,12 +10,12 @@ import io
 import pytest
 from django.urls import reverse
 
+from tierline import actions
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
 from tierline.audit.verify import tenant_chain_problem
 from tierline.core.actors import Actor
 from tierline.core.errors import NotFound, PermissionDenied
-from tierline.escalations import actions
 from tierline.problems import services
 from tierline.problems.models import EscalationRootCause, Problem, ProblemLink, RootCause
 from tierline.tenancy.models import Membership

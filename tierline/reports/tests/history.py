@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tierline import actions
+from tierline.actions.sweep import sweep
 from tierline.core.actors import Actor
-from tierline.escalations import actions
 from tierline.sla.models import Calendar, SlaPolicy
-from tierline.sla.sweep import sweep
 
 MON = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 TUE = MON + dt.timedelta(days=1)

@@ -96,7 +96,7 @@ def test_backlog_ageing_csat_nps_compensation_and_repeat_customers(world, hist):
 
 
 def test_a_past_period_gives_the_same_numbers_after_later_events(world, hist):
-    from tierline.escalations import actions
+    from tierline import actions
 
     monday = services.ReportFilter(tenant_id=world.tenant.pk, start=MON, end=TUE, grain="day")
     before = services.report(monday, now=WED)

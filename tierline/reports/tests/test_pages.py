@@ -102,7 +102,7 @@ def test_chart_csv_download_matches_the_table(client, world, hist):
 
 
 def test_supervisor_dashboard_live_figures(client, world, hist, settings):
-    from tierline.escalations import actions
+    from tierline import actions
 
     # Something breaching now: a fresh escalation whose 1 h acknowledgement passed long ago.
     actions.create_escalation(actor=world.actor(), now=dt.datetime.now(dt.UTC) - dt.timedelta(days=3),

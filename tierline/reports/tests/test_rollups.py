@@ -3,7 +3,7 @@ the worker's passes fell, and agrees with the exact KPI engine."""
 
 import datetime as dt
 
-from tierline.escalations import actions
+from tierline import actions
 from tierline.reports import rollup_math, rollups, services
 from tierline.reports.models import DailyRollup, RollupCursor
 from tierline.reports.tests.history import MON, TUE, WED, build

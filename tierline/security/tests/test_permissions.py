@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tierline import actions
 from tierline.accounts.permissions import ROLE_PERMISSIONS, Perm
 from tierline.audit.models import Event
-from tierline.escalations import actions
 from tierline.routing.tests.test_intake import MATRIX
 from tierline.security.permissions_doc import HEADINGS, markdown
 from tierline.tenancy.choices import Role

@@ -15,7 +15,8 @@ from tierline.audit.event_types import EventType as E
 from tierline.calendars.spec import calendar_from_dict
 from tierline.calendars.timecalc import business_time_between
 from tierline.sla import clock
-from tierline.sla.clock import due_marks, evaluate, marks, next_due, schedule, time_by_level_and_team
+from tierline.sla.clock import evaluate
+from tierline.sla.clock_marks import due_marks, marks, next_due, schedule, time_by_level_and_team
 
 H = timedelta(hours=1)
 MIN = timedelta(minutes=1)

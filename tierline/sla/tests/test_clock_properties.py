@@ -11,18 +11,8 @@ from tierline.audit.event_types import EventType as E
 from tierline.calendars.spec import calendar_from_dict
 from tierline.calendars.timecalc import add_business_time, business_time_between, is_open
 from tierline.escalations import states
-from tierline.sla.clock import (
-    COUNTED,
-    done_keys,
-    due_marks,
-    evaluate,
-    marks,
-    next_due,
-    project,
-    schedule,
-    split,
-    utc,
-)
+from tierline.sla.clock import COUNTED, evaluate, project, split, utc
+from tierline.sla.clock_marks import done_keys, due_marks, marks, next_due, schedule
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OFFICE = {"timezone": "Europe/London",

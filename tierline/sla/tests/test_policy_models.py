@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from tierline import actions
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
-from tierline.escalations import actions
 from tierline.sla.models import Calendar, SlaPolicy
 
 OFFICE = {"timezone": "Europe/London", "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},

@@ -6,14 +6,14 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tierline import actions
+from tierline.actions.sweep import sweep
 from tierline.audit.models import Event
 from tierline.audit.verify import tenant_chain_problem
-from tierline.escalations import actions
-from tierline.escalations.actions.sla import LOG_ATTR, breach_at, event_dicts, next_deadline_for
 from tierline.escalations.models import Escalation
 from tierline.notifications.models import OutboxMessage
+from tierline.sla.deadlines import LOG_ATTR, breach_at, event_dicts, next_deadline_for
 from tierline.sla.models import Calendar, SlaPolicy
-from tierline.sla.sweep import sweep
 
 H = dt.timedelta(hours=1)
 STEPS = [{"target": "resolution", "offset": -1800, "action": "notify", "whom": "supervisor_chain"},
@@ -84,7 +84,7 @@ def test_a_tick_costs_a_bounded_number_of_queries_and_leaves_no_log_copy_behind(
 
 
 def test_the_log_copy_is_dropped_even_when_a_tick_fails(world, monkeypatch):
-    from tierline.escalations.actions import sla as sla_actions
+    from tierline.actions import sla as sla_actions
 
     setup_policy(world, {"timezone": "UTC", "always_open": True})
     esc = world.escalation()

@@ -6,14 +6,14 @@ import threading
 import pytest
 from django.db import connection
 
+from tierline import actions
+from tierline.actions.sweep import lag, sweep
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
 from tierline.audit.verify import tenant_chain_problem
-from tierline.escalations import actions
 from tierline.escalations.models import Escalation
 from tierline.notifications.models import OutboxMessage
 from tierline.sla.models import Calendar, SlaPolicy
-from tierline.sla.sweep import lag, sweep
 from tierline.testing.world import build_world
 
 H = dt.timedelta(hours=1)

@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from tierline import actions
 from tierline.audit.event_types import EventType as T
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
-from tierline.escalations import actions
 from tierline.escalations.models import Attachment, ClientRequest, Escalation
 from tierline.sla.models import Calendar, SlaPolicy
 from tierline.statuspage.links import issue_link, revoke

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tierline.escalations import actions
+from tierline import actions
 from tierline.sla.models import Calendar, SlaPolicy
 from tierline.templating.choices import Kind
 from tierline.templating.context import build_context

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tierline import actions
 from tierline.accounts.models import ApiToken
 from tierline.core.actors import Actor
-from tierline.escalations import actions
 from tierline.privacy.masking import MASKED
 from tierline.privacy.models import PrivacySettings
 from tierline.testing.factories import (

@@ -5,8 +5,8 @@ import datetime as dt
 from collections import Counter
 
 from bench.datagen import generate
+from tierline.actions._base import tracked_state
 from tierline.audit.verify import tenant_chain_problem
-from tierline.escalations.actions._base import tracked_state
 from tierline.escalations.models import Escalation
 from tierline.escalations.replay import check_consistency, replay
 from tierline.tenancy.models import Tenant
@@ -42,7 +42,7 @@ def test_generated_mix_is_believable(db):
 
 
 def test_generated_data_can_be_added_to_and_worked_on(world):
-    from tierline.escalations import actions
+    from tierline import actions
 
     generate(50, seed=2, progress=False, now=NOW)
     esc = world.escalation()  # the real write path continues the chains and references

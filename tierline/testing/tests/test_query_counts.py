@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tierline.escalations import actions
+from tierline import actions
 from tierline.testing.factories import CustomerFactory, MembershipFactory, TeamMemberFactory, UserFactory
 
 _n = itertools.count()

@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from tierline.escalations import actions
+from tierline import actions
+from tierline.actions.outbox_webhooks import enqueue_webhooks
 from tierline.notifications.delivery import deliver_due
 from tierline.notifications.models import OutboxMessage
 from tierline.webhooks import delivery
-from tierline.webhooks.outbox import enqueue_webhooks
 from tierline.webhooks.signing import verify_signature
 from tierline.webhooks.tests.conftest import tierline_settings
 

@@ -14,12 +14,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tierline.audit import bundle_check, evidence, signing
+from tierline.audit import bundle_check, signing
 from tierline.audit.models import Event
 from tierline.audit.verify import tenant_chain_problem
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError
 from tierline.escalations.models import Escalation
+from tierline.reports import evidence
 from tierline.tenancy.models import Tenant
 
 

@@ -7,10 +7,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from tierline.actions import retention
+from tierline.actions.erasure import erase_customer
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError
-from tierline.privacy import retention
-from tierline.privacy.erase import erase_customer
 from tierline.tenancy.models import Customer, Tenant
 
 

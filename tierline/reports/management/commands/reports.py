@@ -7,6 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from tierline.core.errors import DomainError
+from tierline.reports.rollups import update_all
+from tierline.reports.schedules import run_due
+from tierline.reports.services import import_contacts, read_contacts_csv
 from tierline.tenancy.models import Tenant
 
 
@@ -27,7 +30,6 @@ class Command(BaseCommand):
             if what == "import-contacts":
                 return self._import(options["file"], options["tenant"])
             if what == "rollup":
-                from tierline.reports.rollups import update_all
 
                 total = 0
                 while (n := update_all(timezone.now())["rollup_events"]):
@@ -35,14 +37,12 @@ class Command(BaseCommand):
                     self.stderr.write(f"  {total} events folded in")
                 self.stdout.write(f"rollup up to date ({total} new events)")
             elif what == "run-schedules":
-                from tierline.reports.schedules import run_due
 
                 self.stdout.write(str(run_due(timezone.now())))
         except DomainError as exc:
             raise CommandError(str(exc))
 
     def _import(self, file, code):
-        from tierline.reports.services import import_contacts, read_contacts_csv
 
         tenant = Tenant.objects.filter(code=code).first()
         if tenant is None:

@@ -12,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from tierline.core.actors import Actor
+from tierline.core.checks import choice
 from tierline.core.errors import DomainError
+from tierline.escalations.choices import Channel, EscalationType, Priority
 from tierline.routing import services
 from tierline.tenancy.models import Customer, Team, Tenant
 
@@ -101,8 +103,6 @@ class Command(BaseCommand):
             customer = Customer.objects.filter(tenant=tenant, pk=data["customer"]).first()
             if customer is None:
                 raise CommandError(f"no customer {data['customer']!r} in {tenant.code}")
-        from tierline.escalations.actions._base import choice
-        from tierline.escalations.choices import Channel, EscalationType, Priority
 
         choice(data["type"], EscalationType, "type")
         choice(data["priority"], Priority, "priority")

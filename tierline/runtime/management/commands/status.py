@@ -3,9 +3,9 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from tierline.actions.sweep import lag
 from tierline.escalations.models import Escalation
 from tierline.notifications.models import OutboxMessage
-from tierline.sla.sweep import lag
 
 
 class Command(BaseCommand):

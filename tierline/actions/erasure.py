@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 
+from tierline import actions
 from tierline.accounts.permissions import Perm
 from tierline.core.actors import Actor
-from tierline.escalations import actions
 from tierline.escalations.models import Escalation
 from tierline.mailin.models import InboundMail
 from tierline.notifications.models import Notification, OutboxMessage

@@ -7,10 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import mutate, text
+from tierline.actions.fields import money
 from tierline.audit.event_types import EventType
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
-from tierline.escalations.actions._base import mutate, text
 from tierline.escalations.models import Approval
+from tierline.routing.decide import settings_for
 from tierline.tenancy.models import Membership
 
 APPROVER_ROLES = ("manager", "executive")
@@ -18,7 +20,6 @@ APPROVER_ROLES = ("manager", "executive")
 
 def approval_needed(esc, *, amount: Decimal | None, resolution_code: str) -> list[str]:
     """Which approval kinds resolving with these values needs (empty: none)."""
-    from tierline.routing.decide import settings_for
 
     kinds = []
     if amount:
@@ -47,12 +48,11 @@ def check_approved(esc, *, amount: Decimal | None, currency: str, resolution_cod
 
 def request_approval(escalation, *, actor, now, kind: str, reason: str, amount=None, currency: str = "",
                      expected_version=None):
-    from tierline.escalations.actions.lifecycle import _money
 
     if kind not in Approval.Kind.values:
         raise InvalidInput(f"kind must be one of {', '.join(Approval.Kind.values)}", fields={"kind": "invalid choice"})
     reason = text(reason, "reason", max_length=2000)
-    amount, currency = _money(amount, currency)
+    amount, currency = money(amount, currency)
     if kind == Approval.Kind.COMPENSATION and amount is None:
         raise InvalidInput("a compensation approval needs the amount", fields={"amount": "required"})
     with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="request_approval",

@@ -16,10 +16,11 @@ import socket
 from django.conf import settings
 from django.db import connection, transaction
 
+from tierline.actions import client_request_tick
+from tierline.actions.sla import sla_tick_locked
 from tierline.core.batchmemo import batch_memo
 from tierline.core.compiled import db_datetime, fetch_instances
-from tierline.escalations.actions.sla import sla_tick_locked
-from tierline.escalations.models import Escalation
+from tierline.escalations.models import ClientRequest, Escalation
 from tierline.sla.models import SweepLease
 
 log = logging.getLogger("tierline.sla")
@@ -111,8 +112,6 @@ def _sweep_batch(now: dt.datetime, batch: int, skip: set[int], stats: dict[str, 
 
 def sweep_client_requests(now: dt.datetime, batch: int = 100) -> dict[str, int]:
     """Client escalation requests nobody acknowledged in time: reported once each (partial index)."""
-    from tierline.escalations.actions import client_request_tick
-    from tierline.escalations.models import ClientRequest
 
     due = list(ClientRequest.objects.filter(acknowledged_at__isnull=True, overdue_at__isnull=True,
                                             ack_due_at__lte=now).order_by("ack_due_at")

@@ -15,14 +15,17 @@ from typing import Any
 from django.db import transaction
 
 from tierline.accounts.permissions import Perm
+from tierline.actions.outbox import enqueue_for_events
 from tierline.audit.append import append_events
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
 from tierline.core.canonical import jsonable
-from tierline.core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied, StaleVersion
+from tierline.core.checks import choice, require_aware, text  # noqa: F401  (the verbs use them through _base)
+from tierline.core.errors import IllegalTransition, NotFound, PermissionDenied, StaleVersion
 from tierline.core.writepath import write_path
 from tierline.escalations import states
 from tierline.escalations.models import Escalation, Watcher
+from tierline.sla.deadlines import refresh_deadline
 from tierline.tenancy import scoping
 
 # Fields whose history the event log carries, with the FK ones recorded by id.
@@ -33,11 +36,6 @@ TRACKED_FIELDS = (
     "root_cause_category", "compensation_amount", "compensation_currency", "csat_score",
     "tags", "custom_fields", "merged_into", "watchers",
 )
-
-
-def require_aware(now: dt.datetime) -> None:
-    if not isinstance(now, dt.datetime) or now.tzinfo is None or now.utcoffset() is None:
-        raise InvalidInput("`now` must be a time-zone aware datetime", code="naive_datetime")
 
 
 def field_value(esc: Escalation, field: str) -> Any:
@@ -136,9 +134,6 @@ class Op:
             # even on a backend without row locks, and the UPDATE is smaller.
             self.esc.save(update_fields=sorted(self._dirty | {"version", "updated_at"}))
         self.written_events = append_events(self.esc, self.actor, self.now, self._events)
-        from tierline.escalations.actions.sla import refresh_deadline
-        from tierline.notifications.outbox import enqueue_for_events
-
         refresh_deadline(self.esc, self.now)
         enqueue_for_events(self.esc, self.written_events, self.actor)
 
@@ -177,20 +172,3 @@ def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
         op = Op(esc, actor, now)
         yield op
         op.finish()
-
-
-def text(value: str | None, field: str, *, required: bool = True, max_length: int = 20000) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(f"{field} is required", fields={field: "required"})
-    if len(value) > max_length:
-        raise InvalidInput(f"{field} is too long (max {max_length} characters)",
-                           fields={field: f"at most {max_length} characters"})
-    return value
-
-
-def choice(value: str, choices, field: str) -> str:
-    valid = [c for c, _ in choices.choices]
-    if value not in valid:
-        raise InvalidInput(f"{field} must be one of: {', '.join(valid)}", fields={field: "invalid choice"})
-    return value

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import choice, mutate, text
+from tierline.actions.fields import member_of, normalise_tags, same_tenant, validate_custom_fields
 from tierline.audit.event_types import EventType
 from tierline.core.errors import InvalidInput
-from tierline.escalations.actions._base import mutate, text
-
-TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,49}$")
-MAX_TAGS = 30
-
-
-def normalise_tags(tags) -> list[str]:
-    names = []
-    for raw in tags or ():
-        name = str(raw).strip().lower().replace(" ", "-")
-        if not TAG_RE.match(name):
-            raise InvalidInput(f"bad tag {raw!r}: use letters, digits, - _ . : (max 50)", fields={"tags": "invalid tag"})
-        if name not in names:
-            names.append(name)
-    if len(names) > MAX_TAGS:
-        raise InvalidInput(f"at most {MAX_TAGS} tags", fields={"tags": f"at most {MAX_TAGS}"})
-    return sorted(names)
+from tierline.escalations.choices import Channel, EscalationType
+from tierline.escalations.models import EscalationTag, Watcher
 
 
 def set_tags(escalation, *, actor, now, add=(), remove=(), expected_version=None):
-    from tierline.escalations.models import EscalationTag
 
     add, remove = normalise_tags(add), normalise_tags(remove)
     with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="set_tags",
@@ -46,8 +30,6 @@ def set_tags(escalation, *, actor, now, add=(), remove=(), expected_version=None
 
 
 def watch(escalation, user, *, actor, now, expected_version=None):
-    from tierline.escalations.actions.create import member_of
-    from tierline.escalations.models import Watcher
 
     with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="watch",
                 expected_version=expected_version) as op:
@@ -61,7 +43,6 @@ def watch(escalation, user, *, actor, now, expected_version=None):
 
 
 def unwatch(escalation, user, *, actor, now, expected_version=None):
-    from tierline.escalations.models import Watcher
 
     with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="unwatch",
                 expected_version=expected_version) as op:
@@ -76,9 +57,6 @@ def unwatch(escalation, user, *, actor, now, expected_version=None):
 def edit_details(escalation, *, actor, now, expected_version=None, **changes):
     """Change descriptive fields: title, description, type, channel, external_id, customer,
     custom_fields. Unknown keys are refused."""
-    from tierline.escalations.actions._base import choice
-    from tierline.escalations.actions.create import same_tenant, validate_custom_fields
-    from tierline.escalations.choices import Channel, EscalationType
 
     allowed = {"title", "description", "type", "channel", "external_id", "customer", "custom_fields"}
     unknown = set(changes) - allowed

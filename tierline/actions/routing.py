@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import choice, mutate, text
+from tierline.actions.fields import member_of, same_tenant
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
 from tierline.core.errors import IllegalTransition, InvalidInput
-from tierline.escalations.actions._base import choice, mutate, text
-from tierline.escalations.actions.create import member_of, same_tenant
-from tierline.escalations.actions.sla import apply_policy
 from tierline.escalations.choices import Priority, Trigger
+from tierline.sla.deadlines import apply_policy
 from tierline.tenancy.models import Team
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import choice, mutate, text
+from tierline.actions.approvals import check_approved
+from tierline.actions.fields import money
 from tierline.audit.event_types import EventType
 from tierline.core.errors import InvalidInput
-from tierline.escalations.actions._base import choice, mutate, text
 from tierline.escalations.choices import ResolutionCode, RootCauseCategory
 
 
@@ -18,7 +18,7 @@ def acknowledge(escalation, *, actor, now, expected_version=None):
         op.set_plain("acknowledged_at", now)
         if op.esc.owner_id is None and actor.user is not None and actor.kind == "user":
             # Whoever acknowledges unowned work takes it: ownership is always explicit.
-            from tierline.escalations.actions.create import member_of
+            from tierline.actions.fields import member_of
 
             op.set("owner", member_of(op.esc.tenant_id, actor.user, "owner"))
         op.record(EventType.ACKNOWLEDGED)
@@ -53,36 +53,16 @@ def resume(escalation, *, actor, now, expected_version=None):
     return op.esc
 
 
-def _money(amount, currency) -> tuple[Decimal | None, str]:
-    if amount in (None, ""):
-        if currency:
-            raise InvalidInput("a currency needs an amount", fields={"compensation_amount": "required with a currency"})
-        return None, ""
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        raise InvalidInput("compensation_amount is not a number", fields={"compensation_amount": "not a number"})
-    if not value.is_finite() or value < 0 or value >= Decimal("1e10"):
-        raise InvalidInput("compensation_amount must be between 0 and 9,999,999,999.99",
-                           fields={"compensation_amount": "out of range"})
-    currency = (currency or "").strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise InvalidInput("compensation_currency must be an ISO 4217 code such as EUR",
-                           fields={"compensation_currency": "ISO 4217 code required"})
-    return value.quantize(Decimal("0.01")), currency
-
-
 def resolve(escalation, *, actor, now, summary: str, resolution_code: str, root_cause_category: str = "",
             compensation_amount=None, compensation_currency: str = "", expected_version=None):
     summary = text(summary, "summary", max_length=5000)
     choice(resolution_code, ResolutionCode, "resolution_code")
     if root_cause_category:
         choice(root_cause_category, RootCauseCategory, "root_cause_category")
-    amount, currency = _money(compensation_amount, compensation_currency)
+    amount, currency = money(compensation_amount, compensation_currency)
     with mutate(escalation, actor=actor, now=now, perm=Perm.RESOLVE, name="resolve",
                 expected_version=expected_version) as op:
         op.move("resolve")
-        from tierline.escalations.actions.approvals import check_approved
 
         check_approved(op.esc, amount=amount, currency=currency, resolution_code=resolution_code)
         if "root_cause" in (op.esc.routing_requires or ()) and not root_cause_category:

@@ -5,18 +5,18 @@ the state machine and the actor's permission, writes the row, appends hash-chain
 outbox rows, and writes nothing at all when the call would change nothing.
 """
 
-from tierline.escalations.actions.approvals import decide_approval, request_approval
-from tierline.escalations.actions.communication import add_attachment, add_internal_note, add_public_reply
-from tierline.escalations.actions.coordination import (
+from tierline.actions.approvals import decide_approval, request_approval
+from tierline.actions.communication import add_attachment, add_internal_note, add_public_reply
+from tierline.actions.coordination import (
     acknowledge_client_request,
     acknowledge_collaboration,
     add_collaborator,
     client_request_tick,
     request_client_escalation,
 )
-from tierline.escalations.actions.create import create_escalation, next_reference
-from tierline.escalations.actions.customer import customer_attach, customer_reply, record_csat
-from tierline.escalations.actions.lifecycle import (
+from tierline.actions.create import create_escalation, next_reference
+from tierline.actions.customer import customer_attach, customer_reply, record_csat
+from tierline.actions.lifecycle import (
     acknowledge,
     cancel,
     close,
@@ -26,12 +26,12 @@ from tierline.escalations.actions.lifecycle import (
     set_pending,
     start_progress,
 )
-from tierline.escalations.actions.privacy import erase_personal_data
-from tierline.escalations.actions.problems import assign_root_cause, link_problem, unlink_problem
-from tierline.escalations.actions.relations import link, merge, unlink
-from tierline.escalations.actions.routing import assign, change_priority, de_escalate, escalate, unassign
-from tierline.escalations.actions.sla import retime_sla, sla_tick
-from tierline.escalations.actions.tags import edit_details, set_tags, unwatch, watch
+from tierline.actions.privacy import erase_personal_data
+from tierline.actions.problems import assign_root_cause, link_problem, unlink_problem
+from tierline.actions.relations import link, merge, unlink
+from tierline.actions.routing import assign, change_priority, de_escalate, escalate, unassign
+from tierline.actions.sla import retime_sla, sla_tick
+from tierline.actions.tags import edit_details, set_tags, unwatch, watch
 
 __all__ = [
     "acknowledge", "acknowledge_client_request", "acknowledge_collaboration", "add_collaborator",

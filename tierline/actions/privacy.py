@@ -11,9 +11,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import mutate
 from tierline.audit.event_types import EventType
 from tierline.core.errors import NotFound
-from tierline.escalations.actions._base import mutate
 from tierline.escalations.models import Approval, Attachment, ClientRequest, Collaboration
 from tierline.privacy.envelope import ERASED
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import mutate, text
+from tierline.actions.fields import same_tenant
+from tierline.actions.routing import escalate_in
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
 from tierline.core.errors import DomainError, IllegalTransition, InvalidInput, NotFound, PermissionDenied
-from tierline.escalations.actions._base import mutate, text
-from tierline.escalations.actions.create import same_tenant
 from tierline.escalations.models import ClientRequest, Collaboration
+from tierline.routing.decide import settings_for
 from tierline.tenancy import scoping
 from tierline.tenancy.models import Team, TeamMember
 
@@ -74,7 +76,6 @@ def acknowledge_collaboration(escalation, team: Team, *, actor, now, expected_ve
 
 def request_client_escalation(escalation, *, actor, now, reason: str, source: str, expected_version=None):
     """The customer (status page, email keyword) or client staff (API) asks to escalate."""
-    from tierline.routing.decide import settings_for
 
     reason = text(reason, "reason", max_length=2000)
     if source not in SOURCES:
@@ -105,7 +106,6 @@ def request_client_escalation(escalation, *, actor, now, reason: str, source: st
 def acknowledge_client_request(escalation, *, actor, now, note: str = "", escalate_to: Team | None = None,
                                escalate: bool = False, expected_version=None):
     """A supervisor takes the customer's request; optionally escalates at once (trigger client_initiated)."""
-    from tierline.escalations.actions.routing import escalate_in
 
     note = text(note, "note", required=False, max_length=2000)
     with mutate(escalation, actor=actor, now=now, perm=Perm.ASSIGN, name="acknowledge_client_request",

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from django.db import connection
 
+from tierline.actions.outbox_webhooks import enqueue_webhooks
 from tierline.audit.append import LOG_ATTR
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
+from tierline.escalations.models import Watcher
 from tierline.notifications import preferences
 from tierline.notifications.customer_mail import enqueue_customer_mail
 from tierline.notifications.models import OutboxMessage
 from tierline.notifications.quiet import deferred_to
 from tierline.notifications.recipients import contact_rows
 from tierline.notifications.recipients import preferences as stored_preferences
-from tierline.webhooks.outbox import enqueue_webhooks
+from tierline.tenancy.models import TeamMember
 
 # Events that people following an escalation want to hear about.
 NOTIFY = {
@@ -62,8 +64,6 @@ _TO_LEADS = (EventType.CREATED, EventType.ESCALATED, EventType.DE_ESCALATED)
 def _people(esc, with_leads: bool) -> tuple[set[int], set[int]]:
     """(watchers of the escalation, leads of its current team if asked): one query, in plain SQL
     because compiling the two querysets costs several times what running them does."""
-    from tierline.escalations.models import Watcher
-    from tierline.tenancy.models import TeamMember
 
     quote = connection.ops.quote_name
     watcher, member = Watcher._meta, TeamMember._meta

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import Op, check_version, choice, require_aware, text
 from tierline.audit.event_types import EventType
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
 from tierline.core.writepath import write_path
 from tierline.escalations import states
-from tierline.escalations.actions._base import Op, check_version, choice, require_aware, text
 from tierline.escalations.choices import LinkKind
 from tierline.escalations.models import Escalation, Link
 from tierline.tenancy import scoping

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from django.db.models import Count, DateTimeField, Max, Q
 from django.db.models.functions import Coalesce
 
+from tierline.actions.erasure import erase_customer
 from tierline.core.actors import Actor
 from tierline.escalations.states import TERMINAL
-from tierline.privacy.erase import erase_customer
 from tierline.privacy.models import PrivacySettings
 from tierline.tenancy.models import Customer
 

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import Op, mutate, text
 from tierline.audit.event_types import EventType
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
 from tierline.escalations import states
-from tierline.escalations.actions._base import Op, mutate, text
 from tierline.escalations.models import Attachment
 from tierline.security.files import content_matches
 from tierline.tenancy import scoping

@@ -5,21 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import jsonschema
 from django.db import connection, transaction
 
+from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import Op, choice, require_aware, text, tracked_state
+from tierline.actions.fields import member_of, normalise_tags, same_tenant, validate_custom_fields
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
-from tierline.core.errors import InvalidInput, NotFound
+from tierline.core.errors import InvalidInput
 from tierline.core.writepath import write_path
-from tierline.escalations.actions._base import Op, choice, require_aware, text, tracked_state
-from tierline.escalations.actions.sla import apply_policy
-from tierline.escalations.actions.tags import normalise_tags
 from tierline.escalations.choices import Channel, EscalationType, Priority, Status, Trigger
-from tierline.escalations.models import Escalation, EscalationTag, ReferenceCounter
+from tierline.escalations.models import Escalation, EscalationTag, ReferenceCounter, Watcher
+from tierline.routing.decide import plan
+from tierline.sla.deadlines import apply_policy
 from tierline.tenancy import scoping
-from tierline.tenancy.choices import Role
 from tierline.tenancy.models import Customer, Team, Tenant
 
 
@@ -38,36 +38,6 @@ def next_reference(tenant: Tenant, now: dt.datetime) -> str:
     return f"{tenant.code}-{year}-{number:06d}"
 
 
-def validate_custom_fields(tenant: Tenant, values: dict | None) -> dict:
-    values = values or {}
-    if not isinstance(values, dict):
-        raise InvalidInput("custom_fields must be an object", fields={"custom_fields": "must be an object"})
-    schema = tenant.custom_field_schema or {}
-    if not schema:
-        if values:
-            raise InvalidInput(f"{tenant.code} defines no custom fields",
-                               fields={f"custom_fields.{k}": "unknown field" for k in values})
-        return {}
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(values), key=lambda e: list(e.absolute_path))
-    if errors:
-        fields = {}
-        for error in errors:
-            path = ".".join(str(p) for p in error.absolute_path)
-            fields["custom_fields" + (f".{path}" if path else "")] = error.message
-        raise InvalidInput("custom fields do not match the tenant's schema", fields=fields)
-    return values
-
-
-def member_of(tenant_id: int, user, field: str):
-    if user is None:
-        return None
-    role = scoping.roles_of(user).get(tenant_id)
-    if role is None or role == Role.CLIENT_VIEWER:
-        raise InvalidInput(f"{user} is not staff of this tenant", fields={field: "not a staff member of this tenant"})
-    return user
-
-
 def _check_required(required, *, customer, external_id, description, custom_fields, rule) -> None:
     """Fields a matrix rule made required at intake (compensation approval and root cause are
     checked when resolving)."""
@@ -81,12 +51,6 @@ def _check_required(required, *, customer, external_id, description, custom_fiel
     if missing:
         raise InvalidInput(f"matrix rule {rule!r} requires: {', '.join(missing)}", code="required_by_matrix",
                            fields=missing)
-
-
-def same_tenant(obj, tenant_id: int, field: str):
-    if obj is not None and obj.tenant_id != tenant_id:
-        raise NotFound(f"{field} not found", fields={field: "not found"})
-    return obj
 
 
 def create_escalation(
@@ -114,14 +78,12 @@ def create_escalation(
         same_tenant(team, tenant.pk, "team")
         same_tenant(customer, tenant.pk, "customer")
         member_of(tenant.pk, owner, "owner")
-        from tierline.routing.decide import plan
 
         routing = plan(tenant, type=type, priority=priority, title=title, description=description,
                        customer=customer, channel=channel, custom_fields=custom_fields, now=now, team=team,
                        owner=owner, lock=True)
         team, priority = routing.team, routing.priority
         if owner is None and routing.owner_id is not None:
-            from tierline.accounts.models import User
 
             owner = User.objects.get(pk=routing.owner_id)
         if trigger is None:
@@ -144,7 +106,6 @@ def create_escalation(
         EscalationTag.objects.bulk_create(
             [EscalationTag(tenant=tenant, escalation=esc, name=n) for n in tag_names]
         )
-        from tierline.escalations.models import Watcher
 
         Watcher.objects.bulk_create(
             [Watcher(tenant=tenant, escalation=esc, user=u) for u in {w.pk: w for w in watcher_users}.values()]

@@ -7,10 +7,11 @@ import hashlib
 from django.core.files.base import ContentFile
 
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import mutate, text
+from tierline.actions.customer import check_file
 from tierline.audit.event_types import EventType
 from tierline.core.errors import IllegalTransition
 from tierline.escalations import states
-from tierline.escalations.actions._base import mutate, text
 from tierline.escalations.models import Attachment
 
 
@@ -35,7 +36,6 @@ def add_public_reply(escalation, body: str, *, actor, now, expected_version=None
 
 def add_attachment(escalation, *, filename: str, content: bytes, content_type: str, actor, now,
                    expected_version=None):
-    from tierline.escalations.actions.customer import check_file
 
     filename, content_type = check_file(filename, content, content_type)
     digest = hashlib.sha256(content).hexdigest()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tierline.accounts.permissions import Perm
+from tierline.actions._base import mutate
 from tierline.audit.event_types import EventType
 from tierline.core.errors import NotFound
-from tierline.escalations.actions._base import mutate
 from tierline.problems.models import EscalationRootCause, ProblemLink
 
 
