@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
+from tierline.core.inputs import Id
 from tierline.escalations.api import ERRORS
 from tierline.privacy.erase import erase_customer
 from tierline.tenancy.models import Customer
@@ -23,7 +24,7 @@ class ErasureOut(Schema):
 
 @router.post("/customers/{customer_id}/erase", response={200: ErasureOut, **ERRORS},
              summary="Erase a customer's personal data (admins; irreversible)")
-def erase(request: HttpRequest, customer_id: int):
+def erase(request: HttpRequest, customer_id: Id):
     customer = get_scoped(Customer.objects.all(), request.actor, pk=customer_id)
     outcome = erase_customer(customer, actor=request.actor, now=timezone.now())
     return {"customer": outcome.customer_id, "kind": outcome.kind, "escalations": outcome.escalations,
