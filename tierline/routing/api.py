@@ -123,7 +123,7 @@ def matrix_import(request: HttpRequest, code: str, payload: DraftIn):
 
 @router.post("/tenants/{code}/matrix/versions/{number}/publish", response={200: VersionOut, **ERRORS},
              summary="Publish a draft (now or from a later time)")
-def matrix_publish(request: HttpRequest, code: str, number: int, payload: PublishIn):
+def matrix_publish(request: HttpRequest, code: str, number: Id, payload: PublishIn):
     tenant = _tenant(request, code)
     version = services.publish(tenant, number, actor=request.actor, now=timezone.now(),
                                effective_from=payload.effective_from)
