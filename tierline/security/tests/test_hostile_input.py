@@ -314,3 +314,30 @@ def test_on_postgresql_nul_and_bigint_never_reach_the_database_as_503(api, world
     _error(_create(client, auth, world, title="a\x00b"), 422, "title")
     _error(client.get(f"/api/v1/escalations?customer={BIGINT_PLUS_ONE}", **auth), 422, "customer")
     _error(client.get("/api/v1/escalations", {"q": "\x00"}, **auth), 422, "q")
+
+
+# -- the SLA simulator: malformed, deep and huge JSON, calendar-edge starts ----------------------------------
+ALWAYS = json.dumps({"timezone": "UTC", "always_open": True})
+POLICY = json.dumps({"targets": {"resolution": 3600}})
+
+
+@pytest.mark.parametrize("calendar, policy, start", [
+    ("[" * 5000 + "]" * 5000, POLICY, "2026-01-01T00:00:00+00:00"),
+    (ALWAYS, '{"targets": {"resolution": 1e308}}', "2026-01-01T00:00:00+00:00"),
+    (ALWAYS, '{"targets": {"resolution": ' + "9" * 400 + "}}", "2026-01-01T00:00:00+00:00"),
+    (ALWAYS, '{"targets": {"resolution": NaN}}', "2026-01-01T00:00:00+00:00"),
+    (ALWAYS, '{"targets": [1, 2]}', "2026-01-01T00:00:00+00:00"),
+    (ALWAYS, '{"targets": {"resolution": 60}, "warnings": 5}', "2026-01-01T00:00:00+00:00"),
+    (ALWAYS, '{"targets": {"resolution": 60}, "steps": [1]}', "2026-01-01T00:00:00+00:00"),
+    (ALWAYS, '{"targets": {"resolution": 60}, "steps": [{"action": "notify", "whom": "owner", '
+             '"repeat_every": 60, "max_repeats": [1]}]}', "2026-01-01T00:00:00+00:00"),
+    (ALWAYS, POLICY, "9999-12-31T23:00:00-05:00"),
+    (ALWAYS, POLICY, "0001-01-01T00:00:00+05:00"),
+    ('{"timezone": "UTC\\u0000"}', POLICY, "2026-01-01T00:00:00+00:00"),
+])
+def test_hostile_simulator_input_is_a_form_error(client, world, calendar, policy, start):
+    client.raise_request_exception = False
+    client.force_login(world.users["admin"])
+    r = client.post("/sla/simulator/", {"calendar": calendar, "policy": policy, "start": start})
+    assert r.status_code == 422, (r.status_code, r.content[:300])
+    assert 'class="errorlist' in r.content.decode() or "error" in r.content.decode()
