@@ -18,6 +18,7 @@ from tierline.accounts.permissions import Perm
 from tierline.actions._base import Op, mutate, text
 from tierline.audit.event_types import EventType
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
+from tierline.core.inputs import parse_int
 from tierline.escalations import states
 from tierline.escalations.models import Attachment
 from tierline.security.files import content_matches
@@ -69,8 +70,8 @@ def customer_reply(escalation, body: str, *, actor, now, source: str = "status_p
 
 
 def _score(score) -> int:
-    if isinstance(score, str) and score.strip().isdigit():
-        score = int(score.strip())
+    if isinstance(score, str):
+        score = parse_int(score, lo=1, hi=5)
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise InvalidInput("the rating must be a whole number from 1 to 5", fields={"score": "1 to 5"})
     return score

@@ -12,6 +12,7 @@ from django.utils import timezone
 from tierline.accounts.permissions import Perm
 from tierline.audit import access, signing
 from tierline.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from tierline.core.inputs import parse_day
 from tierline.escalations.choices import Status
 from tierline.escalations.models import Escalation
 from tierline.escalations.views import _actor, _get, _tenants, ui_view
@@ -50,7 +51,7 @@ def _date(value: str, field: str) -> dt.datetime | None:
     if not value:
         return None
     try:
-        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=timezone.get_current_timezone())
+        return dt.datetime.combine(parse_day(value), dt.time(), tzinfo=timezone.get_current_timezone())
     except ValueError:
         raise InvalidInput(f"{field}: not a date", fields={field: "invalid"})
 

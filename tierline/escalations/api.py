@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from ninja import File, Query, Router, Schema, UploadedFile
 from ninja import Status as Reply
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from tierline import actions
 from tierline.accounts.models import User
@@ -17,6 +17,7 @@ from tierline.audit import access
 from tierline.audit.models import AccessChannel
 from tierline.core.canonical import dumps
 from tierline.core.errors import InvalidInput, NotFound
+from tierline.core.inputs import Id, Moment, parse_id
 from tierline.escalations import queries
 from tierline.escalations.choices import EscalationType, Priority, Status
 from tierline.escalations.models import Attachment, IdempotencyRecord
@@ -53,16 +54,16 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 class ListQuery(Schema):
     status: list[Status | str] | None = Field(default=None, description="repeatable; `open` for every open status")
     level: int | None = Field(default=None, ge=1, le=5)
-    team: int | None = None
+    team: Id | None = None
     owner: str | None = Field(default=None, description="user id, `me` or `none`")
     type: EscalationType | None = None
     priority: Priority | None = None
-    customer: int | None = None
+    customer: Id | None = None
     tenant: str | None = Field(default=None, max_length=12)
-    created_after: AwareDatetime | None = None
-    created_before: AwareDatetime | None = None
-    updated_after: AwareDatetime | None = None
-    updated_before: AwareDatetime | None = None
+    created_after: Moment | None = None
+    created_before: Moment | None = None
+    updated_after: Moment | None = None
+    updated_before: Moment | None = None
     q: str | None = Field(default=None, max_length=200)
     cursor: str | None = Field(default=None, max_length=100)
     limit: int = Field(default=50, ge=1, le=200)
@@ -81,9 +82,10 @@ def _expected_version(request: HttpRequest, body: Versioned | None) -> int | Non
     header = request.headers.get("If-Match")
     if header:
         value = header.strip().removeprefix("W/").strip('"')
-        if not value.isdigit():
+        version = parse_id(value)
+        if version is None:
             raise InvalidInput("If-Match must be the escalation's version, e.g. \"3\"", fields={"If-Match": "invalid"})
-        return int(value)
+        return version
     return getattr(body, "version", None)
 
 
@@ -120,9 +122,9 @@ def list_escalations(request: HttpRequest, filters: Query[ListQuery]):
     elif filters.owner == "none":
         unassigned = True
     elif filters.owner:
-        if not filters.owner.isdigit():
+        owner = parse_id(filters.owner)
+        if owner is None:
             raise InvalidInput("owner must be a user id, `me` or `none`", fields={"owner": "invalid"})
-        owner = int(filters.owner)
     valid_statuses = {s.value for s in Status} | {"open"}
     for s in filters.status or []:
         if str(s) not in valid_statuses:
@@ -285,7 +287,7 @@ def attach(request: HttpRequest, reference: str, file: File[UploadedFile]):
 
 @router.get("/{reference}/attachments/{attachment_id}", response={**ERRORS}, summary="Download an attachment",
             operation_id="escalation_attachment_download")
-def download(request: HttpRequest, reference: str, attachment_id: int):
+def download(request: HttpRequest, reference: str, attachment_id: Id):
     esc = queries.get_escalation(request.actor, reference)
     attachment = Attachment.objects.filter(escalation=esc, pk=attachment_id).first()
     if attachment is None:

@@ -7,17 +7,18 @@ from typing import Literal
 from pydantic import Field
 
 from tierline import actions
+from tierline.core.inputs import Id
 from tierline.escalations.api import _register, _team
 from tierline.escalations.schemas import Versioned
 
 
 class CollaboratorIn(Versioned):
-    team: int
+    team: Id
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class TeamIn(Versioned):
-    team: int
+    team: Id
 
 
 class ClientRequestIn(Versioned):
@@ -28,7 +29,7 @@ class ClientRequestIn(Versioned):
 class ClientAckIn(Versioned):
     note: str = Field(default="", max_length=2000)
     escalate: bool = Field(default=False, description="escalate one level up at once (trigger client_initiated)")
-    team: int | None = Field(default=None, description="or escalate to this team")
+    team: Id | None = Field(default=None, description="or escalate to this team")
 
 
 class ApprovalIn(Versioned):
@@ -39,7 +40,7 @@ class ApprovalIn(Versioned):
 
 
 class DecisionIn(Versioned):
-    approval: int
+    approval: Id
     note: str = Field(default="", max_length=2000)
 
 

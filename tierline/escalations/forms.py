@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 
 from tierline.accounts.models import User
+from tierline.core.inputs import INT_MAX, parse_id
 from tierline.escalations import states
 from tierline.escalations.choices import (
     Channel,
@@ -121,7 +122,7 @@ class CreateForm(forms.Form):
         qs = Customer.objects.filter(tenant=tenant)
         found = []
         if picked:
-            customer = qs.filter(pk=int(picked)).first() if picked.isdigit() else None
+            customer = qs.filter(pk=pk).first() if (pk := parse_id(picked)) else None
             if customer is None:
                 self.add_error("customer", "Customer not found for this client.")
             found.append(customer)
@@ -142,7 +143,7 @@ class CreateForm(forms.Form):
 class ActionForm(forms.Form):
     """Carries the version the user saw, so a change made meanwhile is refused, not overwritten."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=INT_MAX)
 
     def __init__(self, *args, esc, action: str, **kwargs):
         kwargs.setdefault("auto_id", f"id_{action}_%s")

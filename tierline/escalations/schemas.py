@@ -8,6 +8,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from tierline.core.inputs import Id, Int64
 from tierline.escalations.choices import (
     Channel,
     EscalationType,
@@ -27,7 +28,7 @@ class Strict(Schema):
 
 
 class Versioned(Strict):
-    version: int | None = Field(default=None, ge=1, description="optimistic concurrency; or send If-Match")
+    version: Int64 | None = Field(default=None, ge=1, description="optimistic concurrency; or send If-Match")
 
 
 class EscalationCreate(Strict):
@@ -38,28 +39,28 @@ class EscalationCreate(Strict):
     trigger: Trigger | None = Field(default=None, description="omit to let the escalation matrix record it")
     priority: Priority
     channel: Channel
-    team: int | None = Field(default=None, description="omit to let the tenant's escalation matrix route it")
-    customer: int | None = None
+    team: Id | None = Field(default=None, description="omit to let the tenant's escalation matrix route it")
+    customer: Id | None = None
     external_id: str = Field(default="", max_length=100)
-    owner: int | None = None
+    owner: Id | None = None
     tags: list[str] = Field(default_factory=list, max_length=30)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
     watchers: list[int] = Field(default_factory=list, max_length=50)
 
 
 class AssignIn(Versioned):
-    owner: int
+    owner: Id
 
 
 class EscalateIn(Versioned):
     reason: str = Field(min_length=1, max_length=2000)
     trigger: Trigger
-    team: int | None = Field(default=None, description="omit for one level up the team's chain")
+    team: Id | None = Field(default=None, description="omit for one level up the team's chain")
 
 
 class DeEscalateIn(Versioned):
     reason: str = Field(min_length=1, max_length=2000)
-    team: int | None = None
+    team: Id | None = None
 
 
 class PriorityIn(Versioned):
@@ -99,7 +100,7 @@ class MergeIn(Versioned):
 
 
 class WatchIn(Versioned):
-    user: int | None = Field(default=None, description="defaults to the caller")
+    user: Id | None = Field(default=None, description="defaults to the caller")
 
 
 class TagsIn(Versioned):
@@ -113,7 +114,7 @@ class DetailsIn(Versioned):
     type: EscalationType | None = None
     channel: Channel | None = None
     external_id: str | None = Field(default=None, max_length=100)
-    customer: int | None = None
+    customer: Id | None = None
     custom_fields: dict[str, Any] | None = None
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.actors import Actor
 from tierline.core.errors import InvalidInput, NotFound
+from tierline.core.inputs import parse_id
 from tierline.notifications import preferences
 from tierline.notifications.models import Notification, NotificationPreference, OutboxMessage
 from tierline.tenancy import scoping
@@ -44,10 +45,10 @@ def retry_messages(ids, *, actor: Actor, now: dt.datetime) -> int:
     tenants are not found; a role without MANAGE_OUTBOX is refused; sent ones are left alone
     (retrying cannot send anything twice: the idempotency key still applies at the receiver)."""
     _require_aware(now)
-    try:
-        ids = sorted({int(i) for i in ids})
-    except (TypeError, ValueError):
-        raise InvalidInput("message ids must be numbers", fields={"ids": "not a number"}) from None
+    parsed = {parse_id(i) for i in ids}
+    if None in parsed:
+        raise InvalidInput("message ids must be numbers", fields={"ids": "not a number"})
+    ids = sorted(parsed)
     if not ids or len(ids) > RETRY_MAX:
         raise InvalidInput(f"choose 1 to {RETRY_MAX} messages", fields={"ids": "none or too many"})
     rows = list(scoping.scoped(OutboxMessage.objects, actor).filter(pk__in=ids).values_list("pk", "tenant_id"))

@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from tierline.actions.erasure import erase_customer
+from tierline.core.inputs import Id
 from tierline.escalations.api import ERRORS
 from tierline.tenancy.models import Customer
 from tierline.tenancy.scoping import get_scoped
@@ -23,7 +24,7 @@ class ErasureOut(Schema):
 
 @router.post("/customers/{customer_id}/erase", response={200: ErasureOut, **ERRORS},
              summary="Erase a customer's personal data (admins; irreversible)")
-def erase(request: HttpRequest, customer_id: int):
+def erase(request: HttpRequest, customer_id: Id):
     customer = get_scoped(Customer.objects.all(), request.actor, pk=customer_id)
     outcome = erase_customer(customer, actor=request.actor, now=timezone.now())
     return {"customer": outcome.customer_id, "kind": outcome.kind, "escalations": outcome.escalations,

@@ -19,6 +19,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from tierline.core.inputs import parse_id
+
 PREFIX = "pii1:"
 ERASED = "[erased]"
 KEY_BYTES = 32
@@ -48,7 +50,7 @@ def key_id_of(value: Any) -> int | None:
     if not isinstance(value, str) or not value.startswith(PREFIX):
         return None
     head = value[len(PREFIX):].split(":", 1)[0]
-    return int(head) if head.isdigit() else None
+    return parse_id(head)
 
 
 def open_text(value: str, entry: tuple[int, bytes] | None) -> str:

@@ -16,6 +16,7 @@ from tierline import actions
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
 from tierline.core.errors import InvalidInput, NotFound
+from tierline.core.inputs import Day, Id, Moment
 from tierline.escalations.api import _register
 from tierline.escalations.models import Escalation
 from tierline.escalations.schemas import ErrorOut, Strict, Versioned
@@ -74,8 +75,8 @@ class ProblemIn(Strict):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=20000)
     workaround: str = Field(default="", max_length=5000)
-    owner: int | None = None
-    root_cause: int | None = None
+    owner: Id | None = None
+    root_cause: Id | None = None
 
 
 class ProblemPatch(Strict):
@@ -83,28 +84,28 @@ class ProblemPatch(Strict):
     description: str | None = Field(default=None, max_length=20000)
     workaround: str | None = Field(default=None, max_length=5000)
     status: ProblemStatus | None = None
-    owner: int | None = None
-    root_cause: int | None = None
+    owner: Id | None = None
+    root_cause: Id | None = None
 
 
 class CapaIn(Strict):
     kind: Literal["corrective", "preventive"]
     title: str = Field(min_length=1, max_length=200)
-    owner: int
-    due_date: dt.date
+    owner: Id
+    due_date: Day
 
 
 class CapaPatch(Strict):
     status: Literal["open", "in_progress", "done", "cancelled"] | None = None
-    due_date: dt.date | None = None
-    owner: int | None = None
+    due_date: Day | None = None
+    owner: Id | None = None
     title: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class RecurringQuery(Schema):
     tenant: str = Field(max_length=12)
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     period: Literal["week", "month"] = "week"
     threshold: float = Field(default=0.7, gt=0, lt=1, description="cosine distance at which texts stop grouping")
     min_size: int = Field(default=2, ge=1, le=1000)
@@ -133,7 +134,7 @@ class ProblemRef(Versioned):
 
 
 class RootCauseIn(Versioned):
-    root_cause: int | None = Field(description="a category of the tenant's taxonomy; null clears it")
+    root_cause: Id | None = Field(description="a category of the tenant's taxonomy; null clears it")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -237,12 +238,12 @@ def create(request: HttpRequest, body: ProblemIn):
 
 
 @router.get("/{problem_id}", response={200: ProblemDetail, **ERRORS}, summary="A problem with its escalations and CAPA")
-def get_problem(request: HttpRequest, problem_id: int):
+def get_problem(request: HttpRequest, problem_id: Id):
     return problem_dict(queries.problem(request.actor, problem_id), detail=True)
 
 
 @router.post("/{problem_id}", response={200: ProblemDetail, **ERRORS}, summary="Change a problem record")
-def update(request: HttpRequest, problem_id: int, body: ProblemPatch):
+def update(request: HttpRequest, problem_id: Id, body: ProblemPatch):
     p = queries.problem(request.actor, problem_id)
     given = body.model_dump(exclude_unset=True)
     if "owner" in given:
@@ -257,7 +258,7 @@ def update(request: HttpRequest, problem_id: int, body: ProblemPatch):
 
 
 @router.post("/{problem_id}/actions", response={201: CapaOut, **ERRORS}, summary="Add a corrective or preventive action")
-def add_capa(request: HttpRequest, problem_id: int, body: CapaIn):
+def add_capa(request: HttpRequest, problem_id: Id, body: CapaIn):
     p = queries.problem(request.actor, problem_id)
     a = services.add_action(p, actor=request.actor, now=timezone.now(), kind=body.kind, title=body.title,
                             owner=_user(request.actor, body.owner), due_date=body.due_date)
@@ -266,7 +267,7 @@ def add_capa(request: HttpRequest, problem_id: int, body: CapaIn):
 
 @router.post("/{problem_id}/actions/{action_id}", response={200: CapaOut, **ERRORS},
              summary="Change a corrective or preventive action")
-def update_capa(request: HttpRequest, problem_id: int, action_id: int, body: CapaPatch):
+def update_capa(request: HttpRequest, problem_id: Id, action_id: Id, body: CapaPatch):
     p = queries.problem(request.actor, problem_id)
     a = CorrectiveAction.objects.filter(problem=p, pk=action_id).select_related("owner").first()
     if a is None:

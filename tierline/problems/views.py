@@ -16,6 +16,7 @@ from tierline import actions
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from tierline.core.inputs import parse_day, parse_id
 from tierline.escalations import queries as esc_queries
 from tierline.escalations.models import Escalation
 from tierline.escalations.views import _actor, _tenants, ui_view
@@ -34,10 +35,10 @@ def _problem(request, pk):
 def _int(value, field):
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    pk = parse_id(value)
+    if pk is None:
         raise InvalidInput(f"{field} is not valid", fields={field: "invalid"})
+    return pk
 
 
 def _member(tenant_id, user_id):
@@ -115,7 +116,7 @@ def problem_do(request, pk, what):
         elif what == "capa":
             due = post.get("due_date") or ""
             try:
-                due_date = dt.date.fromisoformat(due)
+                due_date = parse_day(due)
             except ValueError:
                 raise InvalidInput("due date is required (YYYY-MM-DD)", fields={"due_date": "invalid"})
             services.add_action(p, actor=actor, now=now, kind=post.get("kind", ""), title=post.get("title", ""),
@@ -169,11 +170,13 @@ def _report_params(request) -> tuple[object, dict]:
         raise Http404("no such client")
     g = request.GET
     try:
-        until = dt.date.fromisoformat(g["until"]) if g.get("until") else timezone.localdate() + dt.timedelta(days=1)
-        since = dt.date.fromisoformat(g["since"]) if g.get("since") else until - dt.timedelta(days=91)
+        until = parse_day(g["until"]) if g.get("until") else timezone.localdate() + dt.timedelta(days=1)
+        since = parse_day(g["since"]) if g.get("since") else until - dt.timedelta(days=91)
         threshold = float(g.get("threshold") or 0.7)
         min_size = int(g.get("min_size") or 2)
-    except ValueError:
+        if not 1 <= min_size <= 1000:
+            raise ValueError("min_size")
+    except (ValueError, OverflowError):
         raise InvalidInput("since/until are dates, threshold a number, min_size a whole number")
     if not (0 < threshold < 1) or min_size < 1 or since >= until:
         raise InvalidInput("threshold between 0 and 1, min_size at least 1, since before until")

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 
 from tierline.accounts.permissions import Perm
 from tierline.core.errors import InvalidInput, NotFound
+from tierline.core.inputs import Day, Id
 from tierline.escalations.api import ERRORS
 from tierline.escalations.choices import Channel, EscalationType
 from tierline.reports import services
@@ -29,7 +30,7 @@ class Strict(Schema):
 
 
 class ContactRow(Strict):
-    date: dt.date
+    date: Day
     channel: Channel
     count: int = Field(ge=0, le=100_000_000)
 
@@ -45,12 +46,12 @@ class ContactsOut(Schema):
 
 
 class KpiQuery(Schema):
-    start: dt.date = Field(description="first day, in the tenant's time zone")
-    end: dt.date = Field(description="last day, included")
+    start: Day = Field(description="first day, in the tenant's time zone")
+    end: Day = Field(description="last day, included")
     type: EscalationType | None = None
     level: int | None = Field(default=None, ge=1, le=5)
-    team: int | None = None
-    agent: int | None = None
+    team: Id | None = None
+    agent: Id | None = None
     tier: CustomerTier | None = None
     channel: Channel | None = None
     grain: str = Field(default="week", pattern="^(day|week|month)$")

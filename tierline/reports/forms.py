@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 
+from tierline.core.inputs import DayField
 from tierline.escalations.choices import Channel, EscalationType
 from tierline.tenancy.choices import CustomerTier
 
@@ -13,8 +14,8 @@ def _blank(choices):
 
 
 class ReportForm(forms.Form):
-    start = forms.DateField(required=False, help_text="first day (tenant's time zone)")
-    end = forms.DateField(required=False, help_text="last day, included")
+    start = DayField(required=False, help_text="first day (tenant's time zone)")
+    end = DayField(required=False, help_text="last day, included")
     type = forms.ChoiceField(required=False, choices=_blank(EscalationType.choices))
     level = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
                                    choices=_blank([(n, f"L{n}") for n in range(1, 6)]))

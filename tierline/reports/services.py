@@ -14,6 +14,7 @@ from django.db.models import Q, Sum
 
 from tierline.audit.models import Event
 from tierline.core.errors import InvalidInput
+from tierline.core.inputs import date_problem, parse_int
 from tierline.escalations.choices import Channel
 from tierline.escalations.models import OPEN_STATUSES, Escalation
 from tierline.reports import kpi
@@ -98,6 +99,8 @@ def _parse_row(row: dict, line: int) -> tuple[dt.date, str, int]:
     where = f"line {line}"
     try:
         day = dt.date.fromisoformat((row.get("date") or "").strip())
+        if date_problem(day):
+            raise ValueError(date_problem(day))
     except ValueError:
         raise InvalidInput(f"{where}: date must be YYYY-MM-DD", fields={f"{where}.date": "YYYY-MM-DD"})
     channel = (row.get("channel") or "").strip().lower()
@@ -105,9 +108,11 @@ def _parse_row(row: dict, line: int) -> tuple[dt.date, str, int]:
         raise InvalidInput(f"{where}: channel must be one of {', '.join(Channel.values)}",
                            fields={f"{where}.channel": "invalid choice"})
     raw = (row.get("count") or "").strip()
-    if not raw.isdigit():
-        raise InvalidInput(f"{where}: count must be a whole number ≥ 0", fields={f"{where}.count": "not a number"})
-    return day, channel, int(raw)
+    count = parse_int(raw, lo=0, hi=100_000_000)
+    if count is None:
+        raise InvalidInput(f"{where}: count must be a whole number from 0 to 100,000,000",
+                           fields={f"{where}.count": "not a number"})
+    return day, channel, count
 
 
 def import_contacts(tenant_id: int, rows, *, progress=None) -> dict:

@@ -15,6 +15,7 @@ from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
 from tierline.core.actors import Actor
 from tierline.core.errors import NotFound, PermissionDenied
+from tierline.core.inputs import parse_id
 from tierline.escalations import forms as esc_forms
 from tierline.escalations import queries
 from tierline.escalations.views import _list_filters, _tenants, ui_view
@@ -159,9 +160,9 @@ def management(request, code):
     dims = {k: request.GET.get(k) for k in ("type", "level", "team", "tier", "channel") if request.GET.get(k)}
     for k in ("level", "team"):
         if k in dims:
-            if not dims[k].isdigit():
+            dims[k] = parse_id(dims[k])
+            if dims[k] is None:
                 return HttpResponse(f"{k} must be a number", status=400, content_type="text/plain")
-            dims[k] = int(dims[k])
     data = dashboards.management(tenant.pk, now, grain=grain, count=12, dims=dims)
     charts = {c.slug: c for c in data["charts"]}
     wanted = request.GET.get("chart")

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja import Status as Reply
 from pydantic import AwareDatetime, ConfigDict, Field
 
+from tierline.core.inputs import Id, Moment
 from tierline.escalations.api import ERRORS, _customer, _team
 from tierline.escalations.choices import Channel, EscalationType, Priority
 from tierline.routing import services
@@ -31,7 +32,7 @@ class DraftIn(Strict):
 
 
 class PublishIn(Strict):
-    effective_from: AwareDatetime | None = Field(default=None, description="default: now")
+    effective_from: Moment | None = Field(default=None, description="default: now")
 
 
 class DryRunIn(Strict):
@@ -40,10 +41,10 @@ class DryRunIn(Strict):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=20000)
     channel: Channel
-    customer: int | None = None
+    customer: Id | None = None
     customer_tier: CustomerTier | None = None
     custom_fields: dict[str, Any] = Field(default_factory=dict)
-    team: int | None = Field(default=None, description="a team chosen by hand (the matrix may still override)")
+    team: Id | None = Field(default=None, description="a team chosen by hand (the matrix may still override)")
 
 
 class VersionOut(Schema):
@@ -105,7 +106,7 @@ def matrix_versions(request: HttpRequest, code: str):
 
 @router.get("/tenants/{code}/matrix/export", response={**ERRORS}, summary="The matrix as YAML",
             openapi_extra={"responses": {200: {"content": {"application/yaml": {}}}}})
-def matrix_export(request: HttpRequest, code: str, version: int | None = None):
+def matrix_export(request: HttpRequest, code: str, version: Id | None = None):
     tenant = _tenant(request, code)
     text = services.export_yaml(tenant, version, actor=request.actor, now=timezone.now())
     return HttpResponse(text, content_type="application/yaml; charset=utf-8")
@@ -122,7 +123,7 @@ def matrix_import(request: HttpRequest, code: str, payload: DraftIn):
 
 @router.post("/tenants/{code}/matrix/versions/{number}/publish", response={200: VersionOut, **ERRORS},
              summary="Publish a draft (now or from a later time)")
-def matrix_publish(request: HttpRequest, code: str, number: int, payload: PublishIn):
+def matrix_publish(request: HttpRequest, code: str, number: Id, payload: PublishIn):
     tenant = _tenant(request, code)
     version = services.publish(tenant, number, actor=request.actor, now=timezone.now(),
                                effective_from=payload.effective_from)

@@ -91,6 +91,9 @@ def get_version(tenant, number: int) -> MatrixVersion:
     return version
 
 
+PUBLISH_AHEAD_MAX = dt.timedelta(days=366)
+
+
 def publish(tenant, number: int, *, actor: Actor, now: dt.datetime,
             effective_from: dt.datetime | None = None) -> MatrixVersion:
     require_aware(now)
@@ -106,6 +109,11 @@ def publish(tenant, number: int, *, actor: Actor, now: dt.datetime,
         if when < now:
             raise InvalidInput("a version cannot take effect in the past (history is never rewritten)",
                                fields={"effective_from": "in the past"})
+        if when > now + PUBLISH_AHEAD_MAX:
+            # A version scheduled decades out would sit in force-to-be forever, and one near year
+            # 9999 overflows every date computed from it.
+            raise InvalidInput("a version can be scheduled at most a year ahead",
+                               fields={"effective_from": "more than a year ahead"})
         pure.matrix_from_dict(version.spec)  # drafts were validated at import; refuse a corrupted one
         version.state, version.effective_from = MatrixVersion.State.PUBLISHED, when
         version.published_at, version.published_by = now, actor.user

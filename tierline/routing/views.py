@@ -9,6 +9,7 @@ from django.utils import timezone
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.errors import DomainError
+from tierline.core.inputs import parse_id
 from tierline.escalations.views import _actor, _get, _tenants, ui_view
 from tierline.routing import services
 from tierline.routing.decide import version_in_force
@@ -50,11 +51,11 @@ def create_guidance(request):
     if tenant is None:
         return render(request, "routing/_guidance.html", {"error": "Choose the client first."})
     customer = None
-    if (data.get("customer") or "").isdigit():
-        customer = scoped(Customer.objects.filter(tenant=tenant), _actor(request)).filter(pk=int(data["customer"])).first()
+    if customer_id := parse_id(data.get("customer") or ""):
+        customer = scoped(Customer.objects.filter(tenant=tenant), _actor(request)).filter(pk=customer_id).first()
     team = None
-    if (data.get("team") or "").isdigit():
-        team = scoped(Team.objects.filter(tenant=tenant), _actor(request)).filter(pk=int(data["team"])).first()
+    if team_id := parse_id(data.get("team") or ""):
+        team = scoped(Team.objects.filter(tenant=tenant), _actor(request)).filter(pk=team_id).first()
     return _guidance(request, tenant, type=data.get("type") or "technical", priority=data.get("priority") or "P3",
                      title=data.get("title", "")[:200], description=data.get("description", "")[:20000],
                      customer=customer, channel=data.get("channel") or "phone", team=team)

@@ -49,18 +49,44 @@ class Snapshot:
         return dict(self.targets).get(name)
 
 
+MAX_SECONDS = 10 * 366 * 86400
+
+
 def _seconds(value, path: str) -> dt.timedelta | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         raise PolicyError(f"{path}: a number of seconds is required")
+    if abs(value) > MAX_SECONDS:
+        # Past ~10**14 s timedelta overflows; past ten years it is a typo, not a target.
+        raise PolicyError(f"{path}: at most {MAX_SECONDS} seconds (ten years)")
     return dt.timedelta(seconds=value)
+
+
+def _whole(value, path: str, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PolicyError(f"{path}: a whole number is required")
+    try:
+        number = int(value)
+    except ValueError:
+        raise PolicyError(f"{path}: a whole number is required")
+    if abs(number) > 2**63 - 1:
+        raise PolicyError(f"{path}: out of range")
+    return number
 
 
 def snapshot_from_dict(d: dict) -> Snapshot:
     if not isinstance(d, dict):
         raise PolicyError("policy: an object is required")
     targets = []
+    if not isinstance(d.get("targets") or {}, dict):
+        raise PolicyError("targets: an object of target → seconds is required")
+    if not isinstance(d.get("warnings") or [], list):
+        raise PolicyError("warnings: a list of percentages is required")
+    if not isinstance(d.get("steps") or [], list):
+        raise PolicyError("steps: a list is required")
     for name, seconds in (d.get("targets") or {}).items():
         if name not in TARGETS:
             raise PolicyError(f"targets.{name}: unknown target (one of {', '.join(TARGETS)})")
@@ -69,13 +95,15 @@ def snapshot_from_dict(d: dict) -> Snapshot:
             if value <= dt.timedelta(0):
                 raise PolicyError(f"targets.{name}: must be positive")
             targets.append((name, value))
-    warnings = tuple(sorted(int(w) for w in d.get("warnings") or ()))
+    warnings = tuple(sorted(_whole(w, "warnings", 0) for w in d.get("warnings") or ()))
     for w in warnings:
         if not 0 < w < 100:
             raise PolicyError(f"warnings: {w} is not a percentage between 1 and 99")
     steps = []
     for i, raw in enumerate(d.get("steps") or ()):
         path = f"steps[{i}]"
+        if not isinstance(raw, dict):
+            raise PolicyError(f"{path}: an object is required")
         target = raw.get("target", "resolution")
         if target not in TARGETS:
             raise PolicyError(f"{path}.target: unknown target {target!r}")
@@ -85,7 +113,7 @@ def snapshot_from_dict(d: dict) -> Snapshot:
         repeat = _seconds(raw.get("repeat_every"), f"{path}.repeat_every")
         if repeat is not None and repeat <= dt.timedelta(0):
             raise PolicyError(f"{path}.repeat_every: must be positive")
-        max_repeats = int(raw.get("max_repeats", 0) if repeat else 0)
+        max_repeats = _whole(raw.get("max_repeats", 0) if repeat else 0, f"{path}.max_repeats", 0)
         if max_repeats < 0 or max_repeats > 100:
             raise PolicyError(f"{path}.max_repeats: between 0 and 100")
         params = {k: v for k, v in raw.items()
@@ -97,8 +125,8 @@ def snapshot_from_dict(d: dict) -> Snapshot:
         steps.append(Step(target=target, offset=_seconds(raw.get("offset", 0), f"{path}.offset"), action=action,
                           repeat_every=repeat, max_repeats=max_repeats, params=tuple(sorted(params.items()))))
     return Snapshot(
-        policy_id=d.get("policy_id"), version=int(d.get("version", 1)), name=str(d.get("name", "")),
-        generation=int(d.get("generation", 1)), calendar=d.get("calendar") or {"timezone": "UTC", "always_open": True},
+        policy_id=d.get("policy_id"), version=_whole(d.get("version", 1), "version", 1), name=str(d.get("name", "")),
+        generation=_whole(d.get("generation", 1), "generation", 1), calendar=d.get("calendar") or {"timezone": "UTC", "always_open": True},
         targets=tuple(targets), pause_statuses=frozenset(d.get("pause_statuses") or ("pending_customer",)),
         warnings=warnings, steps=tuple(steps),
     )

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from tierline.core import inputs
 from tierline.sla.simulate import simulate
 
 EXAMPLE_CALENDAR = {"timezone": "Europe/London",
@@ -31,13 +32,22 @@ class SimulatorForm(forms.Form):
         data = super().clean()
         for name in ("calendar", "policy"):
             try:
-                data[name] = json.loads(data.get(name) or "")
-            except json.JSONDecodeError as exc:
-                self.add_error(name, f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+                data[name] = inputs.loads(data.get(name) or "")
+            except ValueError as exc:
+                self.add_error(name, str(exc))
+                continue
+            problems = inputs.scan(data[name], name)
+            if problems:
+                self.add_error(name, "; ".join(f"{k}: {v}" for k, v in problems.items()))
+            elif not isinstance(data[name], dict):
+                self.add_error(name, "a JSON object is required")
         try:
             data["start"] = dt.datetime.fromisoformat(data.get("start") or "")
         except ValueError:
             self.add_error("start", "not an ISO 8601 date-time")
+        else:
+            if inputs.date_problem(data["start"]):
+                self.add_error("start", inputs.date_problem(data["start"]))
         return data
 
 
@@ -48,7 +58,9 @@ def simulator(request):
     if request.method == "POST" and form.is_valid():
         try:
             rows = simulate(form.cleaned_data["calendar"], form.cleaned_data["policy"], form.cleaned_data["start"])
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
+            # OverflowError: a calendar whose next open hour lies past year 9999 (e.g. no open hours
+            # left in the range the simulator walks) — the inputs themselves were in range.
             error = str(exc)
     return render(request, "sla/simulator.html", {"form": form, "rows": rows, "error": error},
                   status=422 if error or form.errors else 200)

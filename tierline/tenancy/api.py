@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from tierline.core.inputs import Id
 from tierline.privacy.masking import mask_for
 from tierline.tenancy.models import Customer, Team
 from tierline.tenancy.scoping import get_scoped, roles_of, scoped, tenants
@@ -64,7 +65,7 @@ def list_teams(request: HttpRequest, tenant: str | None = None):
 
 
 @router.get("/teams/{team_id}", response=TeamOut)
-def get_team(request: HttpRequest, team_id: int):
+def get_team(request: HttpRequest, team_id: Id):
     return _team(get_scoped(Team.objects.select_related("tenant"), request.actor, pk=team_id))
 
 
@@ -79,5 +80,5 @@ def list_customers(request: HttpRequest, tenant: str | None = None, q: str | Non
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut)
-def get_customer(request: HttpRequest, customer_id: int):
+def get_customer(request: HttpRequest, customer_id: Id):
     return _customer(get_scoped(Customer.objects.select_related("tenant"), request.actor, pk=customer_id), request.actor)

@@ -193,11 +193,18 @@ def test_admin_is_staff_only(client, world, route):
     assert signed_in.status_code == 302 and "/admin/login/" in signed_in["Location"], (url, signed_in.status_code)
 
 
-def test_report_coverage(capsys):
+def test_every_kind_of_attack_runs_over_the_surface(record_property):
     kinds = {}
     for case in CASES:
         kinds[case.values[1]] = kinds.get(case.values[1], 0) + 1
-    with capsys.disabled():
-        print(f"\nattack surface: {len(COVERAGE['routes'])} URL patterns ({len(COVERAGE['admin_routes'])} admin, "
-              f"{len(COVERAGE['api_routes'])} API), {len(COVERAGE['operations'])} API operations, "
-              f"{len(CASES)} cases + {len(ADMIN_ROUTES)} admin cases; by kind: {kinds}")
+    summary = (f"attack surface: {len(COVERAGE['routes'])} URL patterns ({len(COVERAGE['admin_routes'])} admin, "
+               f"{len(COVERAGE['api_routes'])} API), {len(COVERAGE['operations'])} API operations, "
+               f"{len(CASES)} cases + {len(ADMIN_ROUTES)} admin cases; by kind: {kinds}")
+    record_property("attack_surface", summary)
+    operations = sum(isinstance(e, Operation) for e in ENTRIES)
+    assert operations >= len(COVERAGE["operations"]) - 1, summary  # the one public operation: the audit public key
+    # Every operation is tried without, with a forged, an expired and a revoked token, and as control.
+    for kind in ("no_token", "forged_token", "expired_token", "revoked_token"):
+        assert kinds.get(kind, 0) == operations, summary
+    assert kinds.get("control", 0) >= operations and kinds.get("other_tenant", 0) > 0, summary
+    assert kinds.get("lower_role", 0) > 0 and kinds.get("read_token", 0) > 0 and ADMIN_ROUTES, summary
