@@ -194,6 +194,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", default=SECURE)
 # Behind the documented TLS-terminating proxy the app itself never sees plain HTTP to redirect.
 SECURE_SSL_REDIRECT = SECURE and not _bool("TIERLINE_NO_SSL_REDIRECT")
+# Probes answer over plain HTTP on the internal network (a monitor does not follow redirects).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_AGE = int(os.environ.get("TIERLINE_SESSION_SECONDS", str(12 * 3600)))
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"

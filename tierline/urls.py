@@ -4,9 +4,12 @@ from django.views.generic import RedirectView
 
 from tierline.api import api
 from tierline.routing import views as routing_views
+from tierline.runtime import views as runtime_views
 from tierline.sla import views as sla_views
 
 urlpatterns = [
+    path("healthz", runtime_views.healthz, name="healthz"),
+    path("readyz", runtime_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),

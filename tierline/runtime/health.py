@@ -34,7 +34,10 @@ def failure_threshold() -> int:
 
 
 def error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    # Shown in `tierline status`, on dashboards and at /readyz: personal data is masked first.
+    from tierline.privacy.logfilter import redact
+
+    return redact(f"{type(exc).__name__}: {exc}")[:2000]
 
 
 def run_job(name: str, fn, now: dt.datetime) -> tuple[dict[str, int], bool]:
