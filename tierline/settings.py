@@ -257,7 +257,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Development without a mail server (no EMAIL_HOST): email lands in a local Maildir that staff
+# read at /dev/mailbox/ (notifications/devmail.py). Production always defaults to SMTP.
+_DEV_MAILBOX = DEV_MODE and not os.environ.get("EMAIL_HOST")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "tierline.notifications.devmail.MaildirBackend" if _DEV_MAILBOX
+                               else "django.core.mail.backends.smtp.EmailBackend")
+TIERLINE_DEV_MAILBOX = Path(os.environ.get("TIERLINE_DEV_MAILBOX", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -315,5 +320,8 @@ LOGGING = {
     "filters": {"redact_pii": {"()": "tierline.privacy.logfilter.RedactPII"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("TIERLINE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # The access log already has a line per request: in development a 404 or 403 gets no
+                # second one (errors still do).
+                **({"django.request": {"level": "ERROR"}} if DEV_MODE else {})},
 }
