@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
+from email.header import decode_header, make_header
 from pathlib import Path
 
 from django.conf import settings
@@ -41,9 +42,17 @@ def _parse(raw: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(raw, policy=email.policy.default)
 
 
-def _summary(key: str, msg) -> dict:
-    return {"key": key, "subject": msg["Subject"] or "(no subject)", "to": msg["To"] or "", "from": msg["From"] or "",
-            "date": msg["Date"] or "", "message_id": msg["Message-ID"] or ""}
+def _summary(key: str, raw: bytes) -> dict:
+    # The headers as written (compat32, decoded): the modern parser drops the part of a Message-ID
+    # after a ':', and our Message-IDs are idempotency keys such as <report:7:2026-03-02@tierline>.
+    head = email.message_from_bytes(raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0])
+
+    def text(name: str) -> str:
+        value = head.get(name)
+        return str(make_header(decode_header(value))) if value else ""
+
+    return {"key": key, "subject": text("Subject") or "(no subject)", "to": text("To"), "from": text("From"),
+            "date": text("Date"), "message_id": text("Message-ID")}
 
 
 def _delivered(key: str) -> tuple[int, int]:
@@ -64,7 +73,7 @@ def mailbox_list(request):
     _guard(request)
     box = _box()
     keys = sorted(box.keys(), key=_delivered, reverse=True) if box is not None else []
-    rows = [_summary(key, _parse(box.get_bytes(key))) for key in keys[:LIST_LIMIT]]
+    rows = [_summary(key, box.get_bytes(key)) for key in keys[:LIST_LIMIT]]
     return render(request, "notifications/dev_mailbox.html", {
         "mails": rows, "total": len(keys), "folder": folder()})
 
@@ -84,4 +93,4 @@ def mailbox_message(request, key: str):
     attachments = [(part.get_filename(), part.get_content_type(), len(part.get_payload(decode=True) or b""))
                    for part in msg.iter_attachments()]
     return render(request, "notifications/dev_mailbox_message.html", {
-        "m": _summary(key, msg), "body": body.get_content() if body is not None else "", "attachments": attachments})
+        "m": _summary(key, raw), "body": body.get_content() if body is not None else "", "attachments": attachments})

@@ -149,8 +149,12 @@ def test_a_failing_rollup_tenant_is_parked_and_the_others_are_folded(world):
     world.other_escalation()
     # A damaged event row (its data no longer an object): ACME's fold raises, GLOBEX's must not wait.
     with connection.cursor() as cursor:  # past the append-only guard, as a hand edit would be
+        if connection.vendor == "postgresql":  # its trigger refuses UPDATE; a superuser's repair skips it
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(f"UPDATE {Event._meta.db_table} SET data = '[1]' WHERE tenant_id = %s AND type = %s",
                        [world.tenant.pk, EventType.CREATED.value])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = origin")
     stats = run_once(world.now)
     assert stats["jobs_failed"] == 0 and stats["rollup_parked"] == 1
     assert RollupCursor.objects.get(tenant=world.other_tenant).last_seq > 0
