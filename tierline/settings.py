@@ -288,6 +288,8 @@ TIERLINE = {
     "PUBLIC_BASE_URL": os.environ.get("TIERLINE_PUBLIC_BASE_URL", ""),
     "WORKER_POLL_SECONDS": float(os.environ.get("TIERLINE_WORKER_POLL_SECONDS", "1.0")),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("TIERLINE_OUTBOX_MAX_ATTEMPTS", "8")),
+    # A worker job that raised this many passes in a row makes /readyz answer 503.
+    "JOB_FAILURE_THRESHOLD": int(os.environ.get("TIERLINE_JOB_FAILURE_THRESHOLD", "3")),
     # How long a claimed outbox batch is held: a dead worker's messages wait this long for another.
     "OUTBOX_LEASE_SECONDS": float(os.environ.get("TIERLINE_OUTBOX_LEASE_SECONDS", "120")),
     # Inbound email (`tierline mailin poll`, docs/email-intake.md). No host: nothing is polled.
