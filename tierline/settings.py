@@ -196,6 +196,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", default=SECURE)
 # Behind the documented TLS-terminating proxy the app itself never sees plain HTTP to redirect.
 SECURE_SSL_REDIRECT = SECURE and not _bool("TIERLINE_NO_SSL_REDIRECT")
+# Probes answer over plain HTTP on the internal network (a monitor does not follow redirects).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_AGE = int(os.environ.get("TIERLINE_SESSION_SECONDS", str(12 * 3600)))
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -257,7 +259,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Development without a mail server (no EMAIL_HOST): email lands in a local Maildir that staff
+# read at /dev/mailbox/ (notifications/devmail.py). Production always defaults to SMTP.
+_DEV_MAILBOX = DEV_MODE and not os.environ.get("EMAIL_HOST")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "tierline.notifications.devmail.MaildirBackend" if _DEV_MAILBOX
+                               else "django.core.mail.backends.smtp.EmailBackend")
+TIERLINE_DEV_MAILBOX = Path(os.environ.get("TIERLINE_DEV_MAILBOX", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -283,6 +290,8 @@ TIERLINE = {
     "PUBLIC_BASE_URL": os.environ.get("TIERLINE_PUBLIC_BASE_URL", ""),
     "WORKER_POLL_SECONDS": float(os.environ.get("TIERLINE_WORKER_POLL_SECONDS", "1.0")),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("TIERLINE_OUTBOX_MAX_ATTEMPTS", "8")),
+    # A worker job that raised this many passes in a row makes /readyz answer 503.
+    "JOB_FAILURE_THRESHOLD": int(os.environ.get("TIERLINE_JOB_FAILURE_THRESHOLD", "3")),
     # How long a claimed outbox batch is held: a dead worker's messages wait this long for another.
     "OUTBOX_LEASE_SECONDS": float(os.environ.get("TIERLINE_OUTBOX_LEASE_SECONDS", "120")),
     # Inbound email (`tierline mailin poll`, docs/email-intake.md). No host: nothing is polled.
@@ -298,7 +307,7 @@ TIERLINE = {
     # SLA claims and other hot keyed reads run as server-side prepared statements on PostgreSQL
     # (core/compiled.py); off for a pooler in transaction mode, which does not keep them.
     "PG_PREPARED": _PG_PREPARED,
-    # SLA ticks commit without waiting for the WAL flush on PostgreSQL (sla/sweep.py says why
+    # SLA ticks commit without waiting for the WAL flush on PostgreSQL (actions/sweep.py says why
     # that loses nothing anyone acted on); 0 makes each tick wait for it.
     "SLA_ASYNC_COMMIT": _bool("TIERLINE_SLA_ASYNC_COMMIT", default=True),
     # API requests per minute per token (security/ratelimit.py); an integration that pushes a
@@ -315,5 +324,8 @@ LOGGING = {
     "filters": {"redact_pii": {"()": "tierline.privacy.logfilter.RedactPII"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("TIERLINE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # The access log already has a line per request: in development a 404 or 403 gets no
+                # second one (errors still do).
+                **({"django.request": {"level": "ERROR"}} if DEV_MODE else {})},
 }

@@ -3,10 +3,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tierline.api import api
+from tierline.notifications import devmail
 from tierline.routing import views as routing_views
+from tierline.runtime import views as runtime_views
 from tierline.sla import views as sla_views
 
 urlpatterns = [
+    path("healthz", runtime_views.healthz, name="healthz"),
+    path("readyz", runtime_views.readyz, name="readyz"),
+    path("dev/mailbox/", devmail.mailbox_list, name="dev-mailbox"),
+    path("dev/mailbox/<str:key>/", devmail.mailbox_message, name="dev-mailbox-message"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),

@@ -20,6 +20,7 @@ from tierline.actions.erasure import erase_customer
 from tierline.core.actors import Actor
 from tierline.escalations.states import TERMINAL
 from tierline.privacy.models import PrivacySettings
+from tierline.runtime import health
 from tierline.tenancy.models import Customer
 
 log = logging.getLogger("tierline.privacy")
@@ -27,6 +28,7 @@ log = logging.getLogger("tierline.privacy")
 RETENTION_EVERY = dt.timedelta(hours=1)
 BATCH = 50
 ACTOR = Actor.system("privacy-retention")
+TENANT = "retention_tenant"  # parked-item kind
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,25 @@ def _claim(tenant_id: int, now: dt.datetime) -> bool:
 
 def retention_pass(now: dt.datetime) -> dict[str, int]:
     """The worker's periodic job. Idempotent: an anonymised customer is never due again."""
-    done = 0
-    tenants = PrivacySettings.objects.filter(retention_days__isnull=False).filter(
-        Q(next_retention_at__isnull=True) | Q(next_retention_at__lte=now)).values_list("tenant_id", flat=True)
-    for tenant_id in list(tenants):
-        if not _claim(tenant_id, now):
-            continue  # another worker took it
-        batch = due(now, tenant_id=tenant_id, limit=BATCH)
-        done += anonymise(batch, now)
+
+    done = parked = 0
+    tenants = list(PrivacySettings.objects.filter(retention_days__isnull=False).filter(
+        Q(next_retention_at__isnull=True) | Q(next_retention_at__lte=now)).values_list("tenant_id", flat=True))
+    hold, retry = health.parked_sets(TENANT, now) if tenants else (set(), set())
+    for tenant_id in tenants:
+        if tenant_id in hold or not _claim(tenant_id, now):
+            continue  # parked, or another worker took it
+        try:
+            batch = due(now, tenant_id=tenant_id, limit=BATCH)
+            done += anonymise(batch, now)
+        except Exception as exc:  # one tenant's failure must not keep the others' retention back
+            health.park("retention", TENANT, tenant_id, exc, now, tenant_id=tenant_id)
+            parked += 1
+            continue
+        if tenant_id in retry:
+            health.unpark(TENANT, tenant_id)
         if len(batch) == BATCH:  # more waiting: come back on the next loop, not in an hour
             PrivacySettings.objects.filter(tenant_id=tenant_id).update(next_retention_at=now)
     if done:
         log.info("retention: anonymised %d customer(s)", done)
-    return {"anonymised": done}
+    return {"anonymised": done, "retention_parked": parked}

@@ -21,10 +21,13 @@ from tierline.actions.sla import sla_tick_locked
 from tierline.core.batchmemo import batch_memo
 from tierline.core.compiled import db_datetime, fetch_instances
 from tierline.escalations.models import ClientRequest, Escalation
+from tierline.runtime import health
+from tierline.runtime.health import parked_sets
 from tierline.sla.models import SweepLease
 
 log = logging.getLogger("tierline.sla")
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+ESCALATION, CLIENT_REQUEST = "escalation", "client_request"  # parked-item kinds
 
 
 def _holds_lease(now: dt.datetime) -> bool:
@@ -66,11 +69,19 @@ def sweep(now: dt.datetime, batch: int = 200) -> dict[str, int]:
     stats = {"sla_ticked": 0, "sla_failed": 0}
     # A read first: when nothing is due (the common case) the sweep costs one index probe and
     # takes no lease, so an idle worker never writes.
-    if not Escalation.objects.filter(next_deadline__lte=now).exists() or not _holds_lease(now):
+    due = Escalation.objects.filter(next_deadline__lte=now)
+    if not due.exists():
         return stats
-    skip: set[int] = set()
+
+    # Escalations whose tick raised before are left out until their retry time (runtime/health.py);
+    # with any left out, the claim takes the plain (slower) query: rare, and each one is logged.
+    skip, retry = parked_sets(ESCALATION, now)
+    if skip and not due.exclude(pk__in=skip).exists():
+        return stats
+    if not _holds_lease(now):
+        return stats
     with batch_memo():
-        _sweep_batch(now, batch, skip, stats)
+        _sweep_batch(now, batch, skip, stats, retry)
     return stats
 
 
@@ -88,10 +99,11 @@ def _tick_commit_sql() -> str | None:
     return None
 
 
-def _sweep_batch(now: dt.datetime, batch: int, skip: set[int], stats: dict[str, int]) -> None:
+def _sweep_batch(now: dt.datetime, batch: int, skip: set[int], stats: dict[str, int], retry: set[int]) -> None:
+
     commit_mode = _tick_commit_sql()
     for _ in range(batch):
-        pk = None
+        pk = tenant_id = None
         try:
             # One transaction per escalation: the claim (which loads and locks the row) and its tick.
             with transaction.atomic():
@@ -101,28 +113,40 @@ def _sweep_batch(now: dt.datetime, batch: int, skip: set[int], stats: dict[str, 
                 esc = _claim_one(now, skip)
                 if esc is None:
                     break
-                pk = esc.pk
+                pk, tenant_id = esc.pk, esc.tenant_id
                 sla_tick_locked(esc, now=now)
             stats["sla_ticked"] += 1
-        except Exception:  # one bad escalation must not stop the sweep; it is retried next pass
+        except Exception as exc:  # one bad escalation must not stop the sweep: it is parked
+            if pk is None:
+                raise  # the claim itself failed: the whole job has, not one escalation
             log.exception("SLA tick failed for escalation %s", pk)
+            health.park("sla_sweep", ESCALATION, pk, exc, now, tenant_id=tenant_id)
             skip.add(pk)
             stats["sla_failed"] += 1
+            continue
+        if pk in retry:
+            health.unpark(ESCALATION, pk)
+            retry.discard(pk)
 
 
 def sweep_client_requests(now: dt.datetime, batch: int = 100) -> dict[str, int]:
     """Client escalation requests nobody acknowledged in time: reported once each (partial index)."""
 
     due = list(ClientRequest.objects.filter(acknowledged_at__isnull=True, overdue_at__isnull=True,
-                                            ack_due_at__lte=now).order_by("ack_due_at")
-               .values_list("pk", flat=True)[:batch])
-    done = 0
-    for pk in due:  # the tick re-checks under the escalation's row lock, so racing workers act once
+                                            ack_due_at__lte=now)
+               .exclude(pk__in=health.held(CLIENT_REQUEST, now)).order_by("ack_due_at")
+               .values_list("pk", "tenant_id")[:batch])
+    done = parked = 0
+    for pk, tenant_id in due:  # the tick re-checks under the escalation's row lock: racing workers act once
         try:
             done += client_request_tick(pk, now=now)
-        except Exception:
+        except Exception as exc:
             log.exception("client request timer failed for request %s", pk)
-    return {"client_requests_overdue": done}
+            health.park("client_requests", CLIENT_REQUEST, pk, exc, now, tenant_id=tenant_id)
+            parked += 1
+        else:
+            health.unpark(CLIENT_REQUEST, pk)  # a once-only timer: a delete per request is cheap
+    return {"client_requests_overdue": done, "client_requests_parked": parked}
 
 
 def lag(now: dt.datetime) -> dt.timedelta:

@@ -19,10 +19,12 @@ from imap_tools import AND, MailBox, MailBoxUnencrypted, MailMessage
 from imap_tools.utils import check_command_status
 
 from tierline.mailin.process import RETRY_LATER, max_bytes, process
+from tierline.runtime import health
 
 log = logging.getLogger("tierline.mailin")
 BATCH = 20
 TIMEOUT = 60.0
+MAIL_KIND = "mail_uid"  # parked-item kind: the IMAP uid in the configured folder
 
 
 class _Raw(MailMessage):
@@ -81,7 +83,10 @@ def poll_once(*, host: str, port: int | None = None, user: str, password: str, f
     with _connect(host, port, ssl).login(user, password, initial_folder=folder) as mailbox:
         if processed_folder and not mailbox.folder.exists(processed_folder):
             mailbox.folder.create(processed_folder)
-        uids = mailbox.uids(AND(seen=False))
+        # A message whose processing raised is parked (left unseen) until its retry time, so one
+        # bad message never holds up the mail behind it.
+        hold, retry = health.parked_sets(MAIL_KIND, now or timezone.now())
+        uids = [uid for uid in mailbox.uids(AND(seen=False)) if not (uid.isdigit() and int(uid) in hold)]
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
             heads = {m.uid: m for m in mailbox.fetch(uid_list=chunk, headers_only=True, mark_seen=False,
@@ -101,9 +106,17 @@ def poll_once(*, host: str, port: int | None = None, user: str, password: str, f
                     log.exception("mail uid %s: database unavailable; left unseen for the next pass", uid)
                     stats["failed"] += 1
                     return dict(stats)
+                except Exception as exc:
+                    if not uid.isdigit():
+                        raise
+                    health.park("mail_intake", MAIL_KIND, int(uid), exc, now or timezone.now())
+                    stats["parked"] += 1
+                    continue
                 stats["fetched"] += 1
                 stats["duplicate" if record.duplicate else record.outcome] += 1
                 _done(mailbox, uid, processed_folder)
+                if uid.isdigit() and int(uid) in retry:
+                    health.unpark(MAIL_KIND, int(uid))
     return dict(stats)
 
 
@@ -115,16 +128,15 @@ def poll_configured(now=None) -> dict:
 
 
 def poll_forever(stop: threading.Event, interval: float | None = None) -> None:
-    """Loop mode (`tierline mailin poll`, or a worker thread): a failed pass is logged and retried."""
+    """Loop mode (`tierline mailin poll`, or a worker thread): a failed pass is logged, recorded as
+    the mail_intake job's failure (tierline status, /readyz) and retried."""
     interval = float(settings.TIERLINE.get("MAIL_POLL_SECONDS", 60)) if interval is None else interval
     log.info("mail poller started (every %.0f s)", interval)
     while not stop.is_set():
         close_old_connections()
-        try:
-            stats = poll_configured()
-            if stats:
-                log.info("mail pass: %s", stats)
-        except Exception:  # an unreachable server or a bad password must not end the loop
-            log.exception("mail pass failed")
+        # An unreachable server or a bad password must not end the loop: run_job records it.
+        stats, _ = health.run_job("mail_intake", poll_configured, timezone.now())
+        if stats:
+            log.info("mail pass: %s", stats)
         stop.wait(interval)
     log.info("mail poller stopped")

@@ -46,7 +46,7 @@ def claim(now: dt.datetime, batch: int = BATCH) -> list[OutboxMessage]:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # This commit waits for the WAL flush whatever the session says: the SLA ticks that
-            # wrote these messages commit without waiting (sla/sweep.py), and this flush is what
+            # wrote these messages commit without waiting (actions/sweep.py), and this flush is what
             # makes them durable before anything leaves the building.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = on")

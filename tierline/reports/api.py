@@ -94,3 +94,6 @@ def kpis(request: HttpRequest, code: str, q: Query[KpiQuery]):
     result["top_repeat_customers"] = [{"customer": c, "escalations": n} for c, n in result["top_repeat_customers"]]
     result["time_per_level"] = {str(k): v for k, v in result["time_per_level"].items()}
     return Reply(200, result)
+
+
+import tierline.reports.api_schedules  # noqa: E402,F401  (registers its endpoints on this router)

@@ -13,6 +13,7 @@ from tierline.notifications.models import OutboxMessage
 from tierline.reports import kpi, rollup_math
 from tierline.reports.charts import Chart
 from tierline.reports.models import DailyRollup, DailyTotal, RollupCursor
+from tierline.runtime import health
 from tierline.tenancy.models import Team
 
 AT_RISK_WINDOW = dt.timedelta(hours=1)
@@ -50,6 +51,8 @@ def supervisor(tenant_id: int, now: dt.datetime) -> dict:
         "sla_lag_seconds": (now - oldest_due).total_seconds() if oldest_due else 0.0,
         "outbox_due": outbox_due,
         "rollup_updated_at": cursor.updated_at if cursor else None,
+        # Failing worker jobs (everyone's) and this tenant's parked items: the warning box.
+        "health": health.snapshot(now, tenant_id=tenant_id, limit=10),
     }
 
 

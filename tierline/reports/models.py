@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from tierline.accounts.permissions import Perm, role_allows
 from tierline.escalations.choices import Channel
-from tierline.tenancy.models import TenantOwned
+from tierline.reports.schedule_math import is_time_zone
+from tierline.tenancy.models import Membership, TenantOwned
 
 
 class ContactVolume(TenantOwned):
@@ -108,3 +110,21 @@ class ReportSchedule(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.frequency} {self.format} to {self.recipient}"
+
+    def clean(self) -> None:
+        """Refused when saved (admin, API), not found out by the worker at 07:00 on Monday."""
+        from django.core.exceptions import ValidationError
+
+
+        errors = {}
+        if not is_time_zone(self.time_zone or ""):
+            errors["time_zone"] = f"unknown time zone {self.time_zone!r} (an IANA name such as Europe/Paris)"
+        if self.tenant_id and self.recipient_id:
+            role = (Membership.objects.filter(tenant_id=self.tenant_id, user_id=self.recipient_id)
+                    .values_list("role", flat=True).first())
+            if role is None:
+                errors["recipient"] = "not a user of this client"
+            elif not role_allows(role, Perm.REPORTS):
+                errors["recipient"] = "this user may not see this client's reports"
+        if errors:
+            raise ValidationError(errors)

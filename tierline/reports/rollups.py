@@ -14,9 +14,11 @@ from tierline.audit.event_types import EventType
 from tierline.audit.models import ChainHead, Event
 from tierline.reports import rollup_math
 from tierline.reports.models import DailyRollup, DailyTotal, RollupCursor
+from tierline.runtime import health
 from tierline.tenancy.models import Customer
 
 BATCH = 5000
+TENANT = "rollup_tenant"  # parked-item kind
 
 
 def _origins(tenant_id: int, esc_ids, tiers: dict) -> dict[int, rollup_math.Origin]:
@@ -93,12 +95,27 @@ def fold_tenant(tenant_id: int, now: dt.datetime, batch: int = BATCH) -> int:
 def update_all(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
     """One worker pass: a window per tenant whose chain has moved past its cursor (two small
     queries when nothing is new, however many tenants there are)."""
+
     heads = dict(ChainHead.objects.values_list("tenant_id", "seq"))
     done = dict(RollupCursor.objects.values_list("tenant_id", "last_seq"))
-    read = 0
-    for tenant_id in sorted(t for t, seq in heads.items() if seq > done.get(t, 0)):
-        read += fold_tenant(tenant_id, now, batch)
-    return {"rollup_events": read}
+    behind = sorted(t for t, seq in heads.items() if seq > done.get(t, 0))
+    if not behind:
+        return {"rollup_events": 0, "rollup_parked": 0}
+    # A tenant whose fold raised is left out until its retry time; the others go on.
+    hold, retry = health.parked_sets(TENANT, now)
+    read = parked = 0
+    for tenant_id in behind:
+        if tenant_id in hold:
+            continue
+        try:
+            read += fold_tenant(tenant_id, now, batch)
+        except Exception as exc:
+            health.park("rollup", TENANT, tenant_id, exc, now, tenant_id=tenant_id)
+            parked += 1
+            continue
+        if tenant_id in retry:
+            health.unpark(TENANT, tenant_id)
+    return {"rollup_events": read, "rollup_parked": parked}
 
 
 def recompute(tenant_id: int) -> dict:

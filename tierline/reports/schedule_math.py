@@ -8,10 +8,23 @@ before. A run is identified by its period's start, so running it twice is recogn
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 from zoneinfo import ZoneInfo
 
 SEND_AT = dt.time(7, 0)
 FREQUENCIES = ("weekly", "monthly")
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA zone name this machine knows (ZoneInfo alone also opens stray files, such as
+    "localtime", which a schedule must not depend on)."""
+    return name in _zones()
 
 
 def _period_end_on_or_before(day: dt.date, frequency: str) -> dt.date:

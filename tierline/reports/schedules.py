@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from tierline.accounts.permissions import Perm, role_allows
@@ -21,17 +22,18 @@ from tierline.notifications.models import OutboxMessage
 from tierline.reports import exports, schedule_math, services
 from tierline.reports.charts import report_charts
 from tierline.reports.models import ReportSchedule
+from tierline.runtime import health
 from tierline.tenancy.models import Customer, Membership
 
 log = logging.getLogger(__name__)
+KIND = "report_schedule"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def zone_of(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    if not schedule_math.is_time_zone(name):
         raise InvalidInput(f"unknown time zone {name!r}", fields={"time_zone": "unknown time zone"})
+    return zoneinfo.ZoneInfo(name)
 
 
 def create_schedule(*, tenant, recipient, frequency: str, format: str = "pdf", time_zone: str | None = None,
@@ -45,8 +47,15 @@ def create_schedule(*, tenant, recipient, frequency: str, format: str = "pdf", t
         raise InvalidInput("the recipient may not see this client's reports", fields={"recipient": "no access"})
     time_zone = time_zone or getattr(recipient, "time_zone", "") or "UTC"
     zone = zone_of(time_zone)
-    return ReportSchedule.objects.create(tenant=tenant, recipient=recipient, frequency=frequency, format=format,
-                                         time_zone=time_zone, next_run_at=schedule_math.next_run(now, frequency, zone))
+    schedule = ReportSchedule(tenant=tenant, recipient=recipient, frequency=frequency, format=format,
+                              time_zone=time_zone, next_run_at=schedule_math.next_run(now, frequency, zone))
+    try:
+        schedule.full_clean()  # the same rules as the admin form
+    except ValidationError as exc:
+        fields = {name: "; ".join(msgs) for name, msgs in exc.message_dict.items()}
+        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in fields.items()), fields=fields)
+    schedule.save()
+    return schedule
 
 
 def build(schedule: ReportSchedule, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> tuple[str, bytes, str]:
@@ -99,14 +108,34 @@ def _run_one(schedule: ReportSchedule, now: dt.datetime) -> bool:
 
 
 def run_due(now: dt.datetime, batch: int = 20) -> dict[str, int]:
-    """One worker pass: each due schedule in its own transaction, locked (SKIP LOCKED) while it runs."""
-    done = 0
+    """One worker pass: each due schedule in its own transaction, locked (SKIP LOCKED) while it runs.
+    A schedule that raises (a zone that no longer exists, a report that cannot be built) is parked
+    with its error and the others still run; it is retried later (runtime/health.py)."""
+
+    done = parked = 0
     for _ in range(batch):
-        with transaction.atomic():
-            schedule = (ReportSchedule.objects.select_for_update(skip_locked=True)
-                        .filter(is_active=True, next_run_at__lte=now).select_related("tenant", "recipient")
-                        .order_by("next_run_at", "id").first())
-            if schedule is None:
-                break
-            done += _run_one(schedule, now)
-    return {"reports_sent": done}
+        pk = tenant_id = None
+        try:
+            with transaction.atomic():
+                schedule = (ReportSchedule.objects.select_for_update(skip_locked=True, of=_of())
+                            .filter(is_active=True, next_run_at__lte=now)
+                            .exclude(pk__in=health.held(KIND, now)).select_related("tenant", "recipient")
+                            .order_by("next_run_at", "id").first())
+                if schedule is None:
+                    break
+                pk, tenant_id = schedule.pk, schedule.tenant_id
+                done += _run_one(schedule, now)
+        except Exception as exc:
+            if pk is None:
+                raise  # not this schedule's fault: the job fails
+            health.park("report_schedules", KIND, pk, exc, now, tenant_id=tenant_id)
+            parked += 1
+            continue
+        health.unpark(KIND, pk)  # rare (a run per schedule and period): a plain delete is cheap
+    return {"reports_sent": done, "reports_parked": parked}
+
+
+def _of() -> tuple[str, ...]:
+    from django.db import connection
+
+    return ("self",) if connection.features.has_select_for_update_of else ()

@@ -19,16 +19,47 @@ from tierline.mailin import imap
 from tierline.notifications.delivery import deliver_due
 from tierline.reports.rollups import update_all
 from tierline.reports.schedules import run_due
+from tierline.runtime.health import run_job
 from tierline.security.counters import prune_if_due
 
 log = logging.getLogger("tierline.worker")
 
 
-def run_once(now) -> dict[str, int]:
+def _jobs():
 
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
-    return {**sweep(now), **sweep_client_requests(now), **run_due(now), **deliver_due(now), **retention_pass(now),
-            **update_all(now)}
+    return (
+        ("sla_sweep", sweep),
+        ("client_requests", sweep_client_requests),
+        ("report_schedules", run_due),
+        ("outbox", deliver_due),
+        ("retention", retention_pass),
+        ("rollup", update_all),
+        ("prune", lambda now: {"pruned": prune_if_due(now.timestamp())}),  # hourly: old rate-limit windows
+    )
+
+
+# Counts that say something went wrong rather than that work was done: they go in the log line but
+# do not make the loop go again at once (a failing job would otherwise spin the worker).
+_TROUBLE = ("_failed", "_parked")
+
+
+def run_once(now) -> dict[str, int]:
+    """One pass: every job in turn, each fenced (runtime/health.py), so one that raises costs its
+    own work only. ``jobs_failed`` counts the jobs that raised."""
+    stats: dict[str, int] = {}
+    failed = 0
+    for name, job in _jobs():
+        result, ok = run_job(name, job, now)
+        stats.update(result)
+        failed += not ok
+    stats.pop("pruned", None)  # housekeeping, not worth a log line
+    stats["jobs_failed"] = failed
+    return stats
+
+
+def did_work(stats: dict[str, int]) -> bool:
+    return any(v for k, v in stats.items() if not k.endswith(_TROUBLE) and k != "failed")
 
 
 def run_forever(stop: threading.Event, poll: float | None = None) -> None:
@@ -36,16 +67,13 @@ def run_forever(stop: threading.Event, poll: float | None = None) -> None:
     log.info("worker started (poll every %.1f s)", poll)
     while not stop.is_set():
         close_old_connections()
-        try:
-
-            now = timezone.now()
-            prune_if_due(now.timestamp())  # hourly: old rate-limit windows
-            stats = run_once(now)
-        except Exception:  # a bad pass must not kill the worker; the next pass retries
-            log.exception("worker pass failed")
-            stats = {}
-        if any(stats.values()):
-            log.info("worker pass: %s", stats)
+        stats = run_once(timezone.now())
+        # Only passes that did (or parked) something: an idle worker keeps the console quiet, and a
+        # failing job has its own, throttled, log lines.
+        shown = {k: v for k, v in stats.items() if v and k != "jobs_failed"}
+        if shown:
+            log.info("worker pass: %s", shown)
+        if did_work(stats):
             continue  # there may be more: go again at once
         stop.wait(poll)
     log.info("worker stopped")

@@ -87,7 +87,7 @@ def test_scheduled_report_arrives_once_by_real_smtp(world, settings, fmt):
     schedule = schedules.create_schedule(tenant=world.tenant, recipient=manager, frequency="weekly", format=fmt,
                                          time_zone="UTC", now=created)
     assert schedule.next_run_at == dt.datetime(2026, 3, 9, 7, tzinfo=dt.UTC)
-    assert schedules.run_due(schedule.next_run_at - dt.timedelta(seconds=1)) == {"reports_sent": 0}
+    assert schedules.run_due(schedule.next_run_at - dt.timedelta(seconds=1)) == {"reports_sent": 0, "reports_parked": 0}
     inbox, port = Inbox(), _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -95,12 +95,12 @@ def test_scheduled_report_arrives_once_by_real_smtp(world, settings, fmt):
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
         run = dt.datetime(2026, 3, 9, 7, 0, 5, tzinfo=dt.UTC)
-        assert schedules.run_due(run) == {"reports_sent": 1}
+        assert schedules.run_due(run) == {"reports_sent": 1, "reports_parked": 0}
         # A restarted worker (or a second one) at the same moment finds nothing owed.
-        assert schedules.run_due(run) == {"reports_sent": 0}
+        assert schedules.run_due(run) == {"reports_sent": 0, "reports_parked": 0}
         # Even a schedule wound back by a crash before its row was saved repeats no email.
         type(schedule).objects.filter(pk=schedule.pk).update(next_run_at=dt.datetime(2026, 3, 9, 7, tzinfo=dt.UTC))
-        assert schedules.run_due(run) == {"reports_sent": 0}
+        assert schedules.run_due(run) == {"reports_sent": 0, "reports_parked": 0}
         deliver_due(run)
     finally:
         controller.stop()
@@ -141,6 +141,6 @@ def test_recipient_who_lost_access_gets_nothing_and_the_schedule_moves_on(world)
     manager.save()
     s = schedules.create_schedule(tenant=world.tenant, recipient=manager, frequency="monthly", now=world.now)
     Membership.objects.filter(user=manager, tenant=world.tenant).update(role="agent")
-    assert schedules.run_due(s.next_run_at) == {"reports_sent": 0}
+    assert schedules.run_due(s.next_run_at) == {"reports_sent": 0, "reports_parked": 0}
     s.refresh_from_db()
     assert s.next_run_at > world.now + dt.timedelta(days=31)

@@ -48,8 +48,9 @@ def test_createuser_refuses_bad_input_readably(instance):
 def test_worker_once_reports_its_pass(instance):
     _, tierline = instance
     assert tierline("worker", "--once").stdout.strip() == (
-        "{'sla_ticked': 0, 'sla_failed': 0, 'client_requests_overdue': 0, 'reports_sent': 0, 'sent': 0, 'retry': 0, "
-        "'failed': 0, 'anonymised': 0, 'rollup_events': 0}")
+        "{'sla_ticked': 0, 'sla_failed': 0, 'client_requests_overdue': 0, 'client_requests_parked': 0, "
+        "'reports_sent': 0, 'reports_parked': 0, 'sent': 0, 'retry': 0, 'failed': 0, 'anonymised': 0, "
+        "'retention_parked': 0, 'rollup_events': 0, 'rollup_parked': 0, 'jobs_failed': 0}")
 
 
 def test_status_reports_lag_and_backlog(instance):
@@ -112,3 +113,46 @@ def test_audit_verify_reports_intact_and_broken_chains(instance):
     assert "failed verification" in broken.stderr
     missing = tierline("audit", "verify", "--tenant", "NOPE", check=False)
     assert missing.returncode != 0 and "no tenant with code 'NOPE'" in missing.stderr
+
+
+def test_devrun_names_the_bound_address_keeps_mail_local_and_is_quiet_when_idle(instance, tmp_path):
+    env, tierline = instance
+    tierline("demo", "--escalations", "15", "--customers", "10")  # devrun then finds the demo loaded
+    port = _free_port()
+    log = tmp_path / "console.log"
+    env = {**env, "TIERLINE_BIND": f"127.0.0.1:{port}", "TIERLINE_WORKER_POLL_SECONDS": "0.1"}
+    env.pop("EMAIL_HOST", None)
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "tierline.cli", "devrun"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+                time.sleep(0.3)
+        for _ in range(3):
+            urllib.request.urlopen(f"{base}/login/", timeout=5)
+        # The demo's mail goes to the local mailbox, never to a mail server on localhost:25.
+        deadline = time.monotonic() + 30
+        while not any((tmp_path / "mail" / "new").glob("*")):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        time.sleep(2)  # the worker catches up …
+        quiet_from = len(log.read_text().splitlines())
+        time.sleep(2)  # … then some twenty idle passes
+        idle = log.read_text().splitlines()[quiet_from:]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    text = log.read_text()
+    assert f"Tierline is starting at http://127.0.0.1:{port}" in text and ":8000" not in text
+    assert f"{base}/dev/mailbox/" in text
+    assert sum('"GET /login/ ' in line for line in text.splitlines()) == 3  # one line per request
+    assert idle == [], idle
+    status = json.loads(tierline("status", "--json").stdout)
+    assert status["outbox_failed"] == 0 and status["ready"] is True

@@ -239,7 +239,7 @@ def test_time_based_escalation_emails_the_customer_with_the_template_in_force(wo
 
 @pytest.mark.postgres_only
 def test_ticks_commit_without_waiting_for_the_flush_and_delivery_waits_for_it(world):
-    """The durability argument of sla/sweep.py: every tick transaction turns the WAL-flush wait
+    """The durability argument of actions/sweep.py: every tick transaction turns the WAL-flush wait
     off for itself only, and the outbox claim that precedes any sending turns it back on."""
     from django.test.utils import CaptureQueriesContext
 
