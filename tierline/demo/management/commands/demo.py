@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tierline.demo.generator import demo_exists, load_demo
+from tierline.demo.generator import demo_exists, demo_state, load_demo
 
 URL = "http://127.0.0.1:8000"
 
@@ -32,6 +32,11 @@ class Command(BaseCommand):
     def handle(self, *args, escalations, customers, seed, days, **options):
         if escalations < 0 or customers < 0 or days < 1:
             raise CommandError("--escalations and --customers must be 0 or more, --days at least 1")
+        state = demo_state()
+        if state is not None and not state.finished:
+            self.stdout.write(f"A demo load is under way or was interrupted ({state.done}/{state.total} escalations); "
+                              "if none is running, delete the database (`make clean`) and start again.")
+            return
         if demo_exists():
             self.already_loaded()
             return
