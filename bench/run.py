@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ALL = ["actions", "routing", "outbox", "sla_sweep", "api", "reports", "recurring"]
+ALL = ["actions", "routing", "outbox", "sla_sweep", "api", "reports", "recurring", "firststart"]
 
 
 def postgres_up() -> bool:
@@ -43,13 +43,14 @@ def main() -> int:
         "sla_sweep": lambda db: ["sla_sweep.py", "--db", db] + ([] if args.full else ["--sizes", "10000,100000"]),
         "api": lambda db: ["api.py", "--db", db, "--rows", rows],
         "recurring": lambda db: ["recurring.py"],
+        "firststart": lambda db: ["firststart.py"] if db == "sqlite" else None,  # devrun is SQLite only
         "reports": lambda db: ["reports.py", "--db", db] + ([] if args.full else ["--count", "100000"]),
     }
     code = 0
     for db in dbs:
         for name in ALL:
-            if name in only:
-                cmd = runs[name](db)
+            cmd = runs[name](db) if name in only else None
+            if cmd:
                 print(f"\n== bench/{' '.join(cmd)}", flush=True)
                 code |= subprocess.call([sys.executable, str(HERE / cmd[0]), *cmd[1:]])
     if "postgres" not in dbs and not args.db:

@@ -3,6 +3,9 @@ only if the change it announces was committed."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 from django.db import connection
 
 from tierline.actions.outbox_webhooks import enqueue_webhooks
@@ -126,7 +129,24 @@ def _user_rows(esc, event, text: str, user_id: int, pref) -> list[OutboxMessage]
     return out
 
 
+_HISTORY: contextvars.ContextVar[bool] = contextvars.ContextVar("tierline_history_import", default=False)
+
+
+@contextlib.contextmanager
+def history_import():
+    """For writing past history (the demo's months of cases): those events were announced when
+    they happened, so nothing is queued for them — no e-mail to long-gone customers, no webhook
+    replay, no thousand unread in-app notifications. The events themselves are written as usual."""
+    token = _HISTORY.set(True)
+    try:
+        yield
+    finally:
+        _HISTORY.reset(token)
+
+
 def enqueue_for_events(esc, events, actor: Actor) -> list[OutboxMessage]:
+    if _HISTORY.get():
+        return []
     targets = []
     people = None
     for event in events:

@@ -382,3 +382,5 @@ APPROVAL_REASONS = {
                          "Accept the return outside the 30-day window after repeated faults",
                          "Keep the legacy tariff for a long-standing customer"],
 }
+CSAT_COMMENTS = ["", "", "Quick and helpful, thank you.", "Took too long to sort out.",
+                 "Fixed in the end, but I had to chase.", "Great service from the team."]

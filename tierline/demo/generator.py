@@ -6,16 +6,22 @@ demo's log is hash-chained, permission-checked and state-machine-checked exactly
 data would be. The steps of all escalations run in one global time order, which keeps each
 tenant's chain in time order as well.
 
-The whole load is one transaction: a failure half-way leaves nothing behind, so "the demo
-tenants exist" can safely mean "the demo is fully loaded". (It also spares SQLite one fsync per
-action, which is most of the speed.)
+The load commits in batches of a few hundred steps, so the server can answer (and demo users
+log in) while the history streams in; the DemoLoad row says how far it got, and "loaded" means
+its `finished_at` is set. Past history is written with the outbox switched off
+(`history_import`): it was announced when it happened. The last hours go through the outbox as
+usual, which is what leaves a supervisor tens of unread notifications rather than thousands.
+SLA timers fire in time order between the steps (`sla_tick` at each due deadline), so warnings
+and breaches are in the log where they fell.
 
 Nothing here reads the clock for the data: the caller passes `now`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import heapq
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,16 +32,17 @@ from django.db.models import Count
 
 from tierline import actions
 from tierline.accounts.models import User
+from tierline.actions.outbox import history_import
 from tierline.audit.models import Event
 from tierline.core.actors import Actor
 from tierline.demo import catalogue as cat
-from tierline.demo.planner import CustomerRef, EscRef, Plan, TeamRef, UserRef, plan_demo
+from tierline.demo import setup
+from tierline.demo.models import DemoLoad
+from tierline.demo.planner import CustomerRef, EscRef, Plan, Step, TeamRef, UserRef, plan_demo
 from tierline.escalations.models import Escalation
-from tierline.routing import services
-from tierline.routing.models import AgentProfile, RoutingSettings, TeamRouting
 from tierline.tenancy.models import Customer, Membership, Team, TeamMember, Tenant
 
-__all__ = ["DemoError", "DemoResult", "demo_exists", "load_demo", "plan_demo", "summarise"]
+__all__ = ["DemoError", "DemoResult", "demo_exists", "demo_state", "load_demo", "plan_demo", "summarise"]
 
 ACTIONS: dict[str, Callable] = {
     "acknowledge": actions.acknowledge, "start_progress": actions.start_progress, "assign": actions.assign,
@@ -45,7 +52,11 @@ ACTIONS: dict[str, Callable] = {
     "close": actions.close, "reopen": actions.reopen, "cancel": actions.cancel, "link": actions.link,
     "merge": actions.merge, "watch": actions.watch, "set_tags": actions.set_tags,
     "request_approval": actions.request_approval, "decide_approval": actions.decide_approval,
+    "record_csat": actions.record_csat,
 }
+# Steps older than this are history: nothing is queued for them (see the module docstring).
+LIVE_WINDOW = dt.timedelta(hours=8)
+BATCH = 400  # steps per commit: short enough that other writers (the worker, a login) get in between
 # (escalations created so far, escalations in the plan, actions run so far)
 Progress = Callable[[int, int, int], None]
 
@@ -65,49 +76,39 @@ class DemoResult:
 
 
 def demo_exists() -> bool:
+    """True once a load has begun (its tenants exist); see `demo_loaded` for finished."""
     return Tenant.objects.filter(code__in=cat.TENANT_CODES).exists()
+
+
+def demo_state() -> DemoLoad | None:
+    return DemoLoad.objects.filter(pk=1).first()
 
 
 def load_demo(*, now: dt.datetime, seed: int = 42, escalations: int = 3000, customers: int = 500,
               days: int = 90, password: str | None = None, progress: Progress | None = None,
-              progress_every: int = 250) -> DemoResult:
+              progress_every: int = 250, on_people=None) -> DemoResult:
     """Create the demo unless its tenants already exist. Returns the shared password when it did."""
     if demo_exists():
         return DemoResult(created=False, summary=summarise())
     plan = plan_demo(seed=seed, now=now, escalations=escalations, customers=customers, days=days)
     password = password or secrets.token_urlsafe(12)
+    since = now - dt.timedelta(days=days)
     with transaction.atomic():
         if demo_exists():  # another loader won the race while we were planning
             return DemoResult(created=False, summary=summarise())
+        DemoLoad.objects.create(pk=1, total=len(plan.escalations), started_at=now)
         # One hash for everyone: the password is shared anyway, and Argon2 ×30 would cost seconds.
         org = Org.build(plan, make_password(password))
-        replay(plan, org, progress, progress_every)
-        configure_routing(now)
+        setup.configure(now, since, seed)
     login = next((u for u, *_ in cat.USERS if u not in org.kept), "admin")
+    if on_people is not None:  # people can sign in now, while the history streams in
+        on_people(login, password, org.kept)
+    replay(plan, org, progress, progress_every)
+    with transaction.atomic():
+        setup.configure_routing(now)
+        setup.in_flight(now, seed, org.users)
+        DemoLoad.objects.filter(pk=1).update(done=len(plan.escalations), finished_at=now)
     return DemoResult(created=True, password=password, login=login, kept_users=org.kept, summary=summarise())
-
-
-def configure_routing(now: dt.datetime) -> None:
-    """After the history: publish the starter matrix and let the frontline and L2 teams hand out
-    work themselves, so new escalations in the demo are routed and assigned like in production."""
-    from pathlib import Path
-
-
-    text = (Path(__file__).parent / "matrix.yaml").read_text()
-    actor = Actor.system("demo")
-    strategies = {"Customer care": "round_robin", "Technical support": "least_loaded",
-                  "Billing & accounts": "skills"}
-    for tenant in Tenant.objects.filter(code__in=cat.TENANT_CODES):
-        RoutingSettings.objects.get_or_create(tenant=tenant, defaults={
-            "approval_threshold": 100, "type_skills": {"billing": ["billing"], "compensation": ["billing"]}})
-        for team in Team.objects.filter(tenant=tenant, name__in=strategies):
-            TeamRouting.objects.get_or_create(tenant=tenant, team=team, defaults={"strategy": strategies[team.name]})
-            if team.name == "Billing & accounts":
-                for user_id in TeamMember.objects.filter(team=team).values_list("user_id", flat=True):
-                    AgentProfile.objects.get_or_create(tenant=tenant, user_id=user_id,
-                                                       defaults={"skills": ["billing"], "languages": ["en"]})
-        version, _ = services.import_draft(tenant, text, actor=actor, now=now, note="demo starter matrix")
-        services.publish(tenant, version.number, actor=actor, now=now)
 
 
 class Org:
@@ -192,33 +193,78 @@ class Org:
         return value
 
 
-def replay(plan: Plan, org: Org, progress: Progress | None, every: int) -> None:
-    actors: dict[str, Actor] = {}
-    pks: dict[int, int] = {}  # plan index -> escalation id
-    total = len(plan.escalations)
-    done = 0
-    for step in plan.ordered_steps():
-        actor = actors.get(step.actor)
+class Replay:
+    """Runs the planned steps through the actions in time order, firing SLA timers in between."""
+
+    def __init__(self, plan: Plan, org: Org):
+        self.plan, self.org = plan, org
+        self.actors: dict[str, Actor] = {}
+        self.pks: dict[int, int] = {}  # plan index -> escalation id
+        self.due: list[tuple[dt.datetime, int]] = []  # (next SLA deadline, escalation id), a heap
+        self.deadline: dict[int, dt.datetime] = {}  # the current one per escalation: older heap rows are stale
+        self.live_from = plan.now - LIVE_WINDOW
+
+    def actor(self, step: Step) -> Actor:
+        if step.actor == "customer":
+            esc = self.plan.escalations[step.esc]
+            return Actor.for_customer(self.org.customers[esc.tenant][esc.customer])
+        actor = self.actors.get(step.actor)
         if actor is None:
-            actor = actors[step.actor] = (
+            actor = self.actors[step.actor] = (
                 Actor.system(step.actor.removeprefix("system:")) if step.actor.startswith("system:")
-                else Actor.for_user(org.users[step.actor])
-            )
-        kw = {key: org.resolve(value, pks) for key, value in step.kw.items()}
+                else Actor.for_user(self.org.users[step.actor]))
+        return actor
+
+    def track(self, esc) -> None:
+        if isinstance(esc, Escalation) and esc.next_deadline and esc.next_deadline != self.deadline.get(esc.pk):
+            self.deadline[esc.pk] = esc.next_deadline
+            heapq.heappush(self.due, (esc.next_deadline, esc.pk))
+
+    def tick_until(self, at: dt.datetime) -> None:
+        while self.due and self.due[0][0] <= at:
+            when, pk = heapq.heappop(self.due)
+            if self.deadline.get(pk) != when:
+                continue
+            del self.deadline[pk]
+            with history_import() if when < self.live_from else contextlib.nullcontext():
+                esc = actions.sla_tick(pk, now=when)
+            if esc.next_deadline and esc.next_deadline > when:
+                self.track(esc)
+
+    def run(self, step: Step) -> None:
+        self.tick_until(step.at)
+        kw = {key: self.org.resolve(value, self.pks) for key, value in step.kw.items()}
         try:
-            if step.action == "create":
-                tenant = org.tenants[plan.escalations[step.esc].tenant]
-                pks[step.esc] = actions.create_escalation(actor=actor, now=step.at, tenant=tenant, **kw).pk
-            else:
-                ACTIONS[step.action](pks[step.esc], actor=actor, now=step.at, **kw)
+            with history_import() if step.at < self.live_from else contextlib.nullcontext():
+                if step.action == "create":
+                    tenant = self.org.tenants[self.plan.escalations[step.esc].tenant]
+                    esc = actions.create_escalation(actor=self.actor(step), now=step.at, tenant=tenant, **kw)
+                    self.pks[step.esc] = esc.pk
+                else:
+                    esc = ACTIONS[step.action](self.pks[step.esc], actor=self.actor(step), now=step.at, **kw)
         except Exception as exc:
             raise DemoError(f"demo step {step.action} by {step.actor} on escalation #{step.esc} "
                             f"at {step.at.isoformat()} was refused: {exc}") from exc
-        done += 1
-        if progress and step.action == "create" and len(pks) % every == 0:
-            progress(len(pks), total, done)
-    if progress and len(pks) % every:
-        progress(len(pks), total, done)
+        self.track(esc)
+
+
+def replay(plan: Plan, org: Org, progress: Progress | None, every: int) -> None:
+    run = Replay(plan, org)
+    total = len(plan.escalations)
+    steps = plan.ordered_steps()
+    done = 0
+    for start in range(0, len(steps), BATCH):
+        with transaction.atomic():
+            for step in steps[start:start + BATCH]:
+                run.run(step)
+                done += 1
+                if progress and step.action == "create" and len(run.pks) % every == 0:
+                    progress(len(run.pks), total, done)
+            DemoLoad.objects.filter(pk=1).update(done=len(run.pks))
+    with transaction.atomic():
+        run.tick_until(plan.now)  # the clocks of the cases still open: warned and breached ones now
+    if progress and len(run.pks) % every:
+        progress(len(run.pks), total, done)
 
 
 def summarise() -> dict:

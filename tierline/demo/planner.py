@@ -15,8 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from tierline.accounts.permissions import Perm, role_allows
+from tierline.accounts.permissions import Perm
 from tierline.demo import catalogue as cat
+from tierline.demo.cast import Cast, span, weighted
 from tierline.escalations.choices import EscalationType, Trigger
 
 TYPES = list(EscalationType.values)
@@ -34,6 +35,7 @@ RESPONSE_WINDOW = {"P1": 900, "P2": 3600, "P3": 4 * 3600, "P4": 8 * 3600}
 # Where priority-based escalations go straight to, by type (default: management).
 URGENT_TEAM = {"security": "eng3", "technical": "eng3", "executive": "exec5"}
 SLA_ACTOR = "system:sla:breach-step"
+CSAT = {5: 45, 4: 30, 3: 12, 2: 7, 1: 6}
 DAY = 86400
 
 
@@ -99,39 +101,6 @@ class Plan:
     def ordered_steps(self) -> list[Step]:
         steps = [(s.at, s.esc, n, s) for e in self.escalations for n, s in enumerate(e.steps)]
         return [s for *_, s in sorted(steps, key=lambda row: row[:3])]
-
-
-class Cast:
-    """Who works where, read from the catalogue, with the permissions the actions will check."""
-
-    def __init__(self):
-        self.roles: dict[tuple[str, str], str] = {}
-        self.team_members: dict[tuple[str, str], list[tuple[str, bool]]] = defaultdict(list)
-        for username, *_, memberships in cat.USERS:
-            for code, (role, teams) in memberships.items():
-                self.roles[(code, username)] = role
-                for team, lead in teams:
-                    self.team_members[(code, team)].append((username, lead))
-
-    def can(self, tenant: str, username: str | None, perm: Perm) -> bool:
-        return username is not None and role_allows(self.roles.get((tenant, username), ""), perm)
-
-    def members(self, tenant: str, team: str, perm: Perm = Perm.WORK) -> list[str]:
-        return [u for u, _ in self.team_members[(tenant, team)] if self.can(tenant, u, perm)]
-
-    def lead(self, tenant: str, team: str) -> str:
-        leads = [u for u, lead in self.team_members[(tenant, team)] if lead and self.can(tenant, u, Perm.ASSIGN)]
-        return (leads or self.members(tenant, team, Perm.ASSIGN) or [self.lead(tenant, "mgmt4")])[0]
-
-
-def span(rng: random.Random, bounds: tuple[float, float]) -> dt.timedelta:
-    """A log-uniform duration: most waits are short, a few are long, as in real queues."""
-    lo, hi = bounds
-    return dt.timedelta(seconds=lo * (hi / lo) ** rng.random())
-
-
-def weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 # -- planning one escalation's history -----------------------------------------------------------
@@ -380,6 +349,9 @@ class History:
             self.note()
             self.wait(gap)
             self.resolve()
+        if self.esc.customer is not None and rng.random() < 0.45:
+            self.wait((1800, DAY))
+            self.add("record_csat", "customer", score=weighted(rng, CSAT), comment=rng.choice(cat.CSAT_COMMENTS))
         self.wait((DAY, 6 * DAY))
         self.add("close", self.with_perm(Perm.RESOLVE))
 

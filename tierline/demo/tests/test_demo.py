@@ -120,6 +120,48 @@ class TestSmallDemo:
         assert summarise() == before
         assert Event.objects.order_by("-id").values_list("id", flat=True).first() == last_event
 
+    def test_replaying_each_log_gives_the_stored_escalation(self, db):
+        from tierline.actions._base import tracked_state
+        from tierline.escalations.replay import check_consistency, replay
+        from tierline.privacy.keys import open_rows
+
+        for esc in Escalation.objects.all():
+            log = open_rows(list(Event.objects.filter(escalation=esc).values("seq", "type", "data")))
+            assert replay(log) == tracked_state(esc) and check_consistency(log) is None, esc.reference
+
+    def test_sla_clocks_run_on_business_calendars_with_holidays(self, db):
+        from tierline.sla.models import Calendar, SlaPolicy
+
+        for tenant in Tenant.objects.all():
+            policies = SlaPolicy.objects.filter(tenant=tenant)
+            assert set(policies.values_list("priority", flat=True)) == {"P1", "P2", "P3", "P4"}
+            assert all(p.warnings == [75] and p.steps and p.first_response and p.update_cadence for p in policies)
+            office = Calendar.objects.get(tenant=tenant, name="Office hours")
+            assert office.spec["timezone"] == tenant.time_zone and office.spec["holidays"]["country"]
+        # every escalation started on a policy; the log has warnings and breaches where they fell
+        kinds = Counter(Event.objects.values_list("type", flat=True))
+        assert kinds[402] >= 60 and kinds[400] > 0 and kinds[401] > 0
+
+    def test_reports_have_their_inputs(self, db):
+        from tierline.problems.models import CorrectiveAction, Problem, RootCause
+        from tierline.reports.models import ContactVolume
+
+        rated = Escalation.objects.exclude(csat_score=None)
+        assert rated.exists() and set(rated.values_list("status", flat=True)) <= {"resolved", "closed"}
+        for tenant in Tenant.objects.all():
+            days = set(ContactVolume.objects.filter(tenant=tenant).values_list("date", flat=True))
+            assert len(days) >= SMALL["days"]
+            assert RootCause.objects.filter(tenant=tenant, parent=None).count() == 3
+            assert Problem.objects.filter(tenant=tenant).count() == 3
+            assert set(CorrectiveAction.objects.filter(tenant=tenant).values_list("status", flat=True)) >= {"open",
+                                                                                                          "done"}
+
+    def test_history_sends_nothing_old(self, db):
+        from tierline.notifications.models import OutboxMessage
+
+        old = OutboxMessage.objects.filter(created_at__lt=NOW - dt.timedelta(hours=9))
+        assert not old.exists()
+
     def test_same_seed_gives_the_same_escalations(self, db):
         stored = Counter(Escalation.objects.values_list("title", flat=True))
         planned = plan_demo(**SMALL)
@@ -148,3 +190,26 @@ def test_command_loads_once_and_saves_the_login(db, settings, tmp_path):
     call_command("demo", stdout=again, stderr=io.StringIO())
     assert "already loaded" in again.getvalue() and str(tmp_path / "demo-login.txt") in again.getvalue()
     assert Escalation.objects.count() == 20
+
+
+def test_pages_show_the_loading_banner_until_the_load_finishes(db, client):
+    from tierline.demo.models import DemoLoad
+
+    load = DemoLoad.objects.create(pk=1, total=3000, done=1234, started_at=NOW)
+    page = client.get("/login/")
+    assert page.status_code == 200
+    assert "Loading demo data: 1,234 / 3,000 escalations" in page.content.decode()
+    load.finished_at = NOW
+    load.save()
+    assert "Loading demo data" not in client.get("/login/").content.decode()
+
+
+def test_an_unfinished_load_is_reported_not_repeated(db, settings, tmp_path):
+    from tierline.demo.models import DemoLoad
+
+    settings.VAR_DIR = tmp_path
+    DemoLoad.objects.create(pk=1, total=3000, done=10, started_at=NOW)
+    out = io.StringIO()
+    call_command("demo", escalations=5, customers=5, stdout=out, stderr=io.StringIO())
+    assert "under way or was interrupted (10/3000" in out.getvalue()
+    assert not Tenant.objects.exists()

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
+from tierline import actions
 from tierline.accounts.models import ApiToken
-from tierline.escalations import actions
 from tierline.notifications.models import Notification, OutboxMessage
 from tierline.reports import schedules
 from tierline.reports.models import ReportSchedule

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tierline.demo.generator import demo_exists, load_demo
+from tierline.demo.generator import demo_exists, demo_state, load_demo
 
 URL = "http://127.0.0.1:8000"
 
@@ -32,6 +32,11 @@ class Command(BaseCommand):
     def handle(self, *args, escalations, customers, seed, days, **options):
         if escalations < 0 or customers < 0 or days < 1:
             raise CommandError("--escalations and --customers must be 0 or more, --days at least 1")
+        state = demo_state()
+        if state is not None and not state.finished:
+            self.stdout.write(f"A demo load is under way or was interrupted ({state.done}/{state.total} escalations); "
+                              "if none is running, delete the database (`make clean`) and start again.")
+            return
         if demo_exists():
             self.already_loaded()
             return
@@ -45,18 +50,23 @@ class Command(BaseCommand):
                               f"({created / elapsed:.0f} escalations/s, {done / elapsed:.0f} actions/s)",
                               style_func=str)
 
+        lines = []
+
+        def people_ready(login, password, kept):
+            # Written before the history loads, so `make run` can print the login at once.
+            lines[:] = [f"Log in at {URL} as {login} / {password}",
+                        "Every demo user has this same password (try graham.hughes, a supervisor, or "
+                        "catherine.doyle, a manager)."]
+            if kept:
+                lines.append(f"These users already existed and keep their own passwords: {', '.join(kept)}.")
+            self.write_login(lines)
+
         result = load_demo(now=timezone.now(), seed=seed, escalations=escalations, customers=customers,
-                           days=days, progress=progress)
+                           days=days, progress=progress, on_people=people_ready)
         if not result.created:
             self.already_loaded()
             return
         seconds = time.monotonic() - started
-        lines = [f"Log in at {URL} as {result.login} / {result.password}",
-                 "Every demo user has this same password (try graham.hughes, a supervisor, or "
-                 "catherine.doyle, a manager)."]
-        if result.kept_users:
-            lines.append(f"These users already existed and keep their own passwords: {', '.join(result.kept_users)}.")
-        self.write_login(lines)
         s = result.summary
         by_status = ", ".join(f"{status} {n}" for status, n in s["escalations"].items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {seconds:.1f} s."))
