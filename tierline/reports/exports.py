@@ -3,13 +3,13 @@ PDF report a BPO sends its client (fpdf2, charts embedded as PNG)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
 from fpdf import FPDF
 from openpyxl import Workbook
 
+from tierline.core.spreadsheet import csv_text, xlsx_append
 from tierline.reports.charts import Chart
 
 LIST_COLUMNS = ("reference", "title", "status", "priority", "type", "level", "team", "owner", "customer",
@@ -70,11 +70,7 @@ def figure_rows(r: dict, names: dict | None = None) -> list[tuple[str, str]]:
 
 
 def report_csv(rows: list[tuple[str, str]]) -> str:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["figure", "value"])
-    w.writerows(rows)
-    return out.getvalue()
+    return csv_text(["figure", "value"], rows)
 
 
 def _sheet_name(text: str) -> str:
@@ -85,17 +81,17 @@ def report_xlsx(title: str, rows: list[tuple[str, str]], charts: list[Chart] = (
     wb = Workbook()
     ws = wb.active
     ws.title = "Figures"
-    ws.append([title])
-    ws.append(["figure", "value"])
+    xlsx_append(ws, [title])
+    xlsx_append(ws, ["figure", "value"])
     for row in rows:
-        ws.append(list(row))
+        xlsx_append(ws, row)
     ws.column_dimensions["A"].width = 55
     ws.column_dimensions["B"].width = 45
     for chart in charts:
         sheet = wb.create_sheet(_sheet_name(chart.slug))
-        sheet.append(chart.columns)
+        xlsx_append(sheet, chart.columns)
         for row in chart.rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -115,21 +111,16 @@ def list_rows(escalations) -> list[list]:
 
 
 def list_csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(LIST_COLUMNS)
-    for row in rows:
-        w.writerow([v.isoformat() if isinstance(v, dt.datetime) else ("" if v is None else v) for v in row])
-    return out.getvalue()
+    return csv_text(LIST_COLUMNS, rows)
 
 
 def list_xlsx(rows: list[list]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Escalations"
-    ws.append([c + (" (UTC)" if c.endswith("_at") else "") for c in LIST_COLUMNS])
+    xlsx_append(ws, [c + (" (UTC)" if c.endswith("_at") else "") for c in LIST_COLUMNS])
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        xlsx_append(ws, [_cell(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
