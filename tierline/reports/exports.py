@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 
 from fpdf import FPDF
 from openpyxl import Workbook
 
 from tierline.core.spreadsheet import csv_text, xlsx_append
+from tierline.privacy.masking import Mask
 from tierline.reports.charts import Chart
 
 LIST_COLUMNS = ("reference", "title", "status", "priority", "type", "level", "team", "owner", "customer",
@@ -103,10 +105,11 @@ def _cell(value):
     return value
 
 
-def list_rows(escalations) -> list[list]:
+def list_rows(escalations, mask_of: Callable[[int], Mask]) -> list[list]:
+    """`mask_of(tenant_id)`: what the reader may see of that tenant's customers (privacy.masking)."""
     return [[e.reference, e.title, e.status, e.priority, e.type, e.level,
              e.team.name if e.team_id else "", str(e.owner) if e.owner_id else "",
-             e.customer.name if e.customer_id else "", e.channel, e.created_at, e.acknowledged_at, e.resolved_at,
+             mask_of(e.tenant_id).name(e.customer.name) if e.customer_id else "", e.channel, e.created_at, e.acknowledged_at, e.resolved_at,
              e.closed_at, e.reopen_count, e.reassignment_count, e.sla_breach_at] for e in escalations]
 
 
@@ -128,7 +131,7 @@ def list_xlsx(rows: list[list]) -> bytes:
 
 def _latin(text: str) -> str:
     """fpdf2's core fonts are Latin-1: replace what they cannot draw rather than fail."""
-    return (text.replace("–", "-").replace("—", "-").replace("≥", ">=").replace("…", "...")
+    return (text.replace("–", "-").replace("—", "-").replace("≥", ">=").replace("…", "...").replace("•", "*")
             .encode("latin-1", "replace").decode("latin-1"))
 
 

@@ -18,11 +18,12 @@ from tierline.core.errors import NotFound, PermissionDenied
 from tierline.escalations import forms as esc_forms
 from tierline.escalations import queries
 from tierline.escalations.views import _list_filters, _tenants, ui_view
+from tierline.privacy.masking import customer_names, mask_for
 from tierline.reports import dashboards, exports, services
 from tierline.reports.charts import Chart
 from tierline.reports.forms import ReportForm
 from tierline.tenancy import scoping
-from tierline.tenancy.models import Customer, Membership, Team, Tenant
+from tierline.tenancy.models import Membership, Team, Tenant
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 50_000
@@ -99,8 +100,8 @@ def _filter_from(request, tenant) -> tuple[ReportForm, services.ReportFilter]:
     return form, flt
 
 
-def _names(tenant) -> dict:
-    return dict(Customer.objects.filter(tenant=tenant).values_list("id", "name"))
+def _names(request, tenant) -> dict:
+    return customer_names(Actor.for_user(request.user), tenant.pk)
 
 
 def report_charts(result: dict, grain: str) -> list[Chart]:
@@ -118,7 +119,7 @@ def kpi_report(request, code):
     form, flt = _filter_from(request, tenant)
     now = timezone.now()
     result = services.report(flt, now=now)
-    rows = exports.figure_rows(result, _names(tenant))
+    rows = exports.figure_rows(result, _names(request, tenant))
     charts = report_charts(result, flt.grain)
     period = f"{flt.start:%Y-%m-%d} to {(flt.end - dt.timedelta(days=1)):%Y-%m-%d}"
     stem = f"{tenant.code}-report-{flt.start:%Y%m%d}-{flt.end:%Y%m%d}"
@@ -200,7 +201,8 @@ def escalation_export(request, fmt):
     f = _list_filters(data, data.get("view") or "open", request.user)
     qs = (queries.filtered(Actor.for_user(request.user), f).filter(tenant_id__in=[t.pk for t in tenants])
           .select_related(*queries.LIST_RELATED).order_by("-id"))
-    rows = exports.list_rows(qs[:EXPORT_LIMIT])
+    actor = Actor.for_user(request.user)
+    rows = exports.list_rows(qs[:EXPORT_LIMIT], lambda tenant_id: mask_for(actor, tenant_id))
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         return download(exports.list_xlsx(rows), f"escalations-{stamp}.xlsx", XLSX)
