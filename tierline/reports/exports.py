@@ -162,3 +162,36 @@ def report_pdf(*, tenant_name: str, period_label: str, rows: list[tuple[str, str
         pdf.ln(4)
         pdf.image(io.BytesIO(chart.png()), w=180)
     return bytes(pdf.output())
+
+
+PDF_LIMIT = 2000  # a PDF is read by people: beyond this, the CSV or XLSX
+PDF_COLUMNS = (("Reference", 22, 0), ("Title", 62, 1), ("Status", 22, 2), ("Priority", 14, 3), ("Level", 10, 5),
+               ("Team", 30, 6), ("Customer", 30, 8), ("Created (UTC)", 28, 10))
+
+
+def list_pdf(rows: list[list], *, total: int, generated_at: dt.datetime) -> bytes:
+    """The escalation list as a landscape table (the same rows as list_csv, fewer columns)."""
+    pdf = FPDF(format="A4", orientation="landscape")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 9, "Escalations", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    shown = f"{len(rows)} escalation{'s' if len(rows) != 1 else ''}" + (
+        f" (the first {len(rows)} of {total}; the CSV and XLSX hold them all)" if total > len(rows) else "")
+    pdf.cell(0, 6, _latin(f"{shown}. Generated {generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "", 7)
+    with pdf.table(col_widths=tuple(w for _, w, _ in PDF_COLUMNS), text_align="LEFT") as table:
+        header = table.row()
+        for label, _, _ in PDF_COLUMNS:
+            header.cell(label)
+        for row in rows:
+            line = table.row()
+            for _, _, index in PDF_COLUMNS:
+                value = row[index]
+                if isinstance(value, dt.datetime):
+                    value = f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M}"
+                line.cell(_latin("" if value is None else str(value)))
+    return bytes(pdf.output())

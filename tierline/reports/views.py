@@ -17,7 +17,7 @@ from tierline.core.actors import Actor
 from tierline.core.errors import NotFound, PermissionDenied
 from tierline.escalations import forms as esc_forms
 from tierline.escalations import queries
-from tierline.escalations.views import _list_filters, _tenants, ui_view
+from tierline.escalations.views import _tenants, list_queryset, ui_view
 from tierline.privacy.masking import customer_names, mask_for
 from tierline.reports import dashboards, exports, services
 from tierline.reports.charts import Chart
@@ -190,20 +190,27 @@ def management(request, code):
 
 @ui_view
 def escalation_export(request, fmt):
-    """The escalation list as CSV or XLSX with the queue's filters, in tenants the user may export."""
+    """The escalation list as CSV, XLSX or PDF: the rows the list shows for the same query string
+    (tab and filters), in tenants the user may export."""
+    if fmt not in ("csv", "xlsx", "pdf"):
+        raise Http404("no such format")
     tenants = _tenants(request.user, Perm.EXPORT)
     if not tenants:
         return render(request, "reports/forbidden.html", {"reason": "your role may not export escalations"},
                       status=403)
     form = esc_forms.FilterForm(request.GET, tenants=tenants)
     form.is_valid()
-    data = form.cleaned_data
-    f = _list_filters(data, data.get("view") or "open", request.user)
-    qs = (queries.filtered(Actor.for_user(request.user), f).filter(tenant_id__in=[t.pk for t in tenants])
-          .select_related(*queries.LIST_RELATED).order_by("-id"))
     actor = Actor.for_user(request.user)
-    rows = exports.list_rows(qs[:EXPORT_LIMIT], lambda tenant_id: mask_for(actor, tenant_id))
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    qs = (list_queryset(actor, request.user, form.cleaned_data).filter(tenant_id__in=[t.pk for t in tenants])
+          .select_related(*queries.LIST_RELATED).order_by("-id"))
+    limit = exports.PDF_LIMIT if fmt == "pdf" else EXPORT_LIMIT
+    rows = exports.list_rows(qs[:limit], lambda tenant_id: mask_for(actor, tenant_id))
+    now = timezone.now()
+    stamp = now.strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         return download(exports.list_xlsx(rows), f"escalations-{stamp}.xlsx", XLSX)
+    if fmt == "pdf":
+        total = qs.count() if len(rows) == limit else len(rows)
+        return download(exports.list_pdf(rows, total=total, generated_at=now), f"escalations-{stamp}.pdf",
+                        "application/pdf")
     return download(exports.list_csv(rows), f"escalations-{stamp}.csv", "text/csv")
