@@ -106,3 +106,35 @@ def test_list_export_rows_name_customers_through_the_mask(world, hist):
     masked = exports.list_rows(qs, lambda tenant_id: Mask(frozenset({"name"})))
     assert {r[8] for r in masked} == {MASKED}
     assert NAME in {r[8] for r in exports.list_rows(qs, lambda tenant_id: Mask())}
+
+
+def test_nothing_a_client_viewer_can_open_names_the_customer(client, world, hist):
+    """Every page, download and API read of the tenant a client viewer may open, fetched as one."""
+    world.customer.account_id = "ACC-4711"
+    world.customer.save()
+    esc = hist["e1"]
+    client.force_login(world.users["client_viewer"])
+    token = {"HTTP_AUTHORIZATION": f"Bearer {world.token('client_viewer', scope='read')}"}
+    pages = [
+        (reverse("escalations:list"), {"view": "open", "status": "all"}),
+        (reverse("escalations:detail", args=[esc.reference]), {}),
+        (reverse("reports:kpi", args=["ACME"]), KPI),
+        (reverse("reports:kpi", args=["ACME"]), {**KPI, "chart": "trend"}),
+        (reverse("reports:supervisor", args=["ACME"]), {}),
+        (reverse("reports:supervisor", args=["ACME"]), {"format": "xlsx"}),
+        (reverse("reports:management", args=["ACME"]), {}),
+        (reverse("reports:management", args=["ACME"]), {"format": "xlsx"}),
+        (reverse("notifications:inbox"), {}),
+    ]
+    for url, params in pages:
+        response = client.get(url, params)
+        assert response.status_code == 200, url
+        body = _texts(response, "xlsx" if params.get("format") == "xlsx" else None)
+        assert NAME not in body and "ACC-4711" not in body, url
+    for url in ("/api/v1/escalations", f"/api/v1/escalations/{esc.reference}", "/api/v1/customers",
+                "/api/v1/reports/tenants/ACME/kpis?start=2026-03-02&end=2026-03-03"):
+        response = client.get(url, **token)
+        assert response.status_code == 200, url
+        assert NAME not in response.content.decode() and "ACC-4711" not in response.content.decode(), url
+    # The list export is not theirs to take at all.
+    assert client.get(reverse("reports:escalation-export", args=["csv"])).status_code == 403
