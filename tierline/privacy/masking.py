@@ -15,6 +15,7 @@ from typing import Any
 from tierline.core.actors import Actor
 from tierline.privacy.envelope import SEALED_CHANGES, SEALED_KEYS
 from tierline.tenancy.choices import Role
+from tierline.tenancy.models import Customer
 
 MASKED = "•••"
 DEFAULT_MASKED = frozenset({"name", "email", "phone"})
@@ -63,8 +64,6 @@ NO_MASK = Mask()
 
 def customer_names(actor: Actor | None, tenant_id: int) -> dict[int, str]:
     """Customer id → the name `actor` may see: what reports and exports label customers with."""
-    from tierline.tenancy.models import Customer
-
     mask = mask_for(actor, tenant_id)
     return {pk: mask.name(name) for pk, name in Customer.objects.filter(tenant_id=tenant_id).values_list("id", "name")}
 

@@ -8,6 +8,7 @@ from tierline.accounts.permissions import Perm
 from tierline.audit.event_types import EventType
 from tierline.core.errors import InvalidInput
 from tierline.escalations.actions._base import mutate, text
+from tierline.privacy.envelope import SEALED_CHANGES
 
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,49}$")
 MAX_TAGS = 30
@@ -116,8 +117,6 @@ def _hand_over_text(op) -> None:
     non-empty text field not changed by this edit is restated unchanged ([v, v]); the before is
     sealed under the previous customer's key and the after under the new one's (privacy.keys), so
     erasing either customer later leaves a log that still replays to the row (docs/privacy.md)."""
-    from tierline.privacy.envelope import SEALED_CHANGES
-
     for field in sorted(SEALED_CHANGES):
         value = getattr(op.esc, field)
         if value and field not in op._pending:
