@@ -75,15 +75,22 @@ def acknowledge_collaboration(escalation, team: Team, *, actor, now, expected_ve
 
 
 def request_client_escalation(escalation, *, actor, now, reason: str, source: str, expected_version=None):
-    """The customer (status page, email keyword) or client staff (API) asks to escalate."""
+    """The customer asks to escalate: themselves (status page, email keyword) or through staff who
+    record it (API, Perm.WORK). `source` is the channel the call came through, set by that
+    channel's code and never by the caller. View-only roles (client viewers, compliance) write
+    nothing, this included."""
 
     reason = text(reason, "reason", max_length=2000)
     if source not in SOURCES:
         raise InvalidInput(f"source must be one of {', '.join(SOURCES)}", fields={"source": "invalid choice"})
     with mutate(escalation, actor=actor, now=now, perm=Perm.VIEW, name="request_client_escalation",
                 expected_version=expected_version) as op:
-        if actor.kind == "customer" and actor.customer.pk != op.esc.customer_id:
-            raise NotFound("escalation not found")  # another customer's case: as if it did not exist
+        if actor.kind == "customer":
+            if actor.customer is None or actor.customer.pk != op.esc.customer_id:
+                raise NotFound("escalation not found")  # another customer's case: as if it did not exist
+        elif actor.kind != "system":
+            # mutate() checked VIEW, which customers hold; people need WORK to write the request.
+            scoping.check(actor, Perm.WORK, op.esc.tenant_id)
         op.require_open("ask to escalate")
         conf = settings_for(op.esc.tenant_id)
         period = dt.timedelta(hours=conf.client_request_period_hours)

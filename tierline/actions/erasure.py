@@ -1,9 +1,10 @@
 """The right to erasure, and the retention job's anonymisation: one procedure, two event types.
 
 One transaction per customer: each of their escalations is changed through the write path
-(`actions.erase_personal_data`, an ERASED or ANONYMISED event on each), then the customer's
-sealing key is deleted — which turns every sealed value in their events into "[erased]" while
-the hash chain stays as it was — and the copies of their data outside the log are scrubbed:
+(`actions.erase_personal_data`, an ERASED or ANONYMISED event on each), then the sealing keys
+about them are deleted — their stints in any escalation, and every stint of the escalations that
+are theirs — which turns those sealed values into "[erased]" while the hash chain stays as it
+was — and the copies of their data outside the log are scrubbed:
 the customer row, outbox messages and in-app notifications about their escalations, and
 inbound mail records. Running it twice does nothing the second time.
 """
@@ -51,7 +52,10 @@ def erase_customer(customer: Customer, *, actor: Actor, now: dt.datetime, anonym
         escalation_ids = list(Escalation.objects.filter(customer=customer).order_by("pk").values_list("pk", flat=True))
         for pk in escalation_ids:
             actions.erase_personal_data(pk, customer_id=customer.pk, anonymised=anonymised, actor=actor, now=now)
-        CustomerKey.objects.filter(customer=customer).delete()
+        # Their stints anywhere (what was written while they were the customer, in escalations
+        # that have moved on to someone else too) and every stint of the escalations that are
+        # still theirs: those rows now read "[erased]", so none of their history may stay readable.
+        CustomerKey.objects.filter(Q(customer=customer) | Q(escalation_id__in=escalation_ids)).delete()
         _scrub_copies(customer, escalation_ids)
         customer.name, customer.email, customer.phone, customer.account_id = erased_name(customer.pk), "", "", ""
         customer.save(update_fields=["name", "email", "phone", "account_id"])

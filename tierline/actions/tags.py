@@ -9,6 +9,7 @@ from tierline.audit.event_types import EventType
 from tierline.core.errors import InvalidInput
 from tierline.escalations.choices import Channel, EscalationType
 from tierline.escalations.models import EscalationTag, Watcher
+from tierline.privacy.envelope import SEALED_CHANGES
 
 
 def set_tags(escalation, *, actor, now, add=(), remove=(), expected_version=None):
@@ -82,6 +83,19 @@ def edit_details(escalation, *, actor, now, expected_version=None, **changes):
             elif field == "custom_fields":
                 value = validate_custom_fields(esc.tenant, value)
             op.set(field, value)
+        if "customer" in op._pending:
+            _hand_over_text(op)
         if op.row_changed:
             op.record(EventType.DETAILS_CHANGED)
     return op.esc
+
+
+def _hand_over_text(op) -> None:
+    """The escalation changes customer: its current text passes to the new customer's stint. Each
+    non-empty text field not changed by this edit is restated unchanged ([v, v]); the before is
+    sealed under the previous customer's key and the after under the new one's (privacy.keys), so
+    erasing either customer later leaves a log that still replays to the row (docs/privacy.md)."""
+    for field in sorted(SEALED_CHANGES):
+        value = getattr(op.esc, field)
+        if value and field not in op._pending:
+            op.note_change(field, value, value)

@@ -141,10 +141,11 @@ def append_events(escalation, actor: Actor, now, entries: list[tuple[EventType, 
                                        (_CUSTOMER, actor.customer)) if obj is not None]
     label = actor.label
     at = jsonable(now)
-    # Personal text is sealed with the customer's key before it is hashed (tierline/privacy):
-    # destroying the key later erases the text and leaves the chain verifiable.
+    # Personal text is sealed before it is hashed with the key of the escalation's stint with its
+    # customer (tierline/privacy): destroying keys later erases the text and leaves the chain
+    # verifiable.
     plain = [jsonable(data) for _, data in entries]
-    sealed = seal_for(escalation.tenant_id, escalation.customer_id,
+    sealed = seal_for(escalation.tenant_id, escalation.pk, escalation.customer_id,
                       [(t, d) for (t, _), d in zip(entries, plain, strict=True)], now)
     for event_type, data in sealed:
         seq += 1

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from tierline.demo.models import DemoLoad
+
 
 def demo_loading(request) -> dict:
     if not settings.DEV_MODE:
         return {}
-    from tierline.demo.models import DemoLoad
 
     load = DemoLoad.objects.filter(pk=1, finished_at__isnull=True).only("total", "done").first()
     if load is None:

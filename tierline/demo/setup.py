@@ -16,7 +16,13 @@ from tierline import actions
 from tierline.core.actors import Actor
 from tierline.demo import catalogue as cat
 from tierline.escalations.models import Escalation
-from tierline.tenancy.models import Tenant
+from tierline.problems.models import RootCause
+from tierline.problems.services import add_action, create_problem, create_root_cause, update_action
+from tierline.reports.models import ContactVolume
+from tierline.routing import services
+from tierline.routing.models import AgentProfile, RoutingSettings, TeamRouting
+from tierline.sla.models import Calendar, SlaPolicy
+from tierline.tenancy.models import Team, TeamMember, Tenant
 
 H = dt.timedelta(hours=1)
 # Business hours by tenant; public holidays come from the `holidays` package via the calendar spec.
@@ -57,7 +63,6 @@ PROBLEMS = [
 
 def configure(now: dt.datetime, since: dt.datetime, seed: int) -> None:
     """Before the history: what every escalation is measured against from its first minute."""
-    from tierline.sla.models import Calendar, SlaPolicy
 
     for code, spec in CALENDARS.items():
         tenant = Tenant.objects.get(code=code)
@@ -79,7 +84,6 @@ def configure(now: dt.datetime, since: dt.datetime, seed: int) -> None:
 
 
 def taxonomy(tenant: Tenant) -> None:
-    from tierline.problems.services import create_root_cause
 
     admin = Actor.system("demo")
     for group, (name, children) in TAXONOMY.items():
@@ -90,7 +94,6 @@ def taxonomy(tenant: Tenant) -> None:
 
 def contact_volumes(now: dt.datetime, since: dt.datetime, seed: int) -> None:
     """Contacts handled per tenant, day and channel: about one contact in 25 is escalated."""
-    from tierline.reports.models import ContactVolume
 
     rng = random.Random(seed + 1)
     rows = []
@@ -110,9 +113,6 @@ def contact_volumes(now: dt.datetime, since: dt.datetime, seed: int) -> None:
 def configure_routing(now: dt.datetime) -> None:
     """After the history: publish the starter matrix and let the frontline and L2 teams hand out
     work themselves, so new escalations in the demo are routed and assigned like in production."""
-    from tierline.routing import services
-    from tierline.routing.models import AgentProfile, RoutingSettings, TeamRouting
-    from tierline.tenancy.models import Team, TeamMember
 
     text = (Path(__file__).parent / "matrix.yaml").read_text()
     actor = Actor.system("demo")
@@ -155,8 +155,6 @@ def in_flight(now: dt.datetime, seed: int, users: dict) -> None:
 
 
 def problems(tenant: Tenant, escs, now: dt.datetime, rng: random.Random, users: dict) -> None:
-    from tierline.problems.models import RootCause
-    from tierline.problems.services import add_action, create_problem, update_action
 
     manager = next(u for u, _, _, _, roles in cat.USERS if roles.get(tenant.code, ("",))[0] == "manager")
     actor = Actor.for_user(users[manager])

@@ -22,8 +22,9 @@ class TeamIn(Versioned):
 
 
 class ClientRequestIn(Versioned):
+    # No `source`: a request made here came through the API, whatever the caller would say
+    # (Strict refuses the field with a 422).
     reason: str = Field(min_length=1, max_length=2000)
-    source: Literal["api", "phone", "chat", "email", "status_page"] = "api"
 
 
 class ClientAckIn(Versioned):
@@ -49,7 +50,7 @@ _register("collaborators", CollaboratorIn, "Bring another team in (cross-departm
 _register("collaborators-acknowledge", TeamIn, "Acknowledge a collaborating team's part",
           lambda r, e, b, kw: actions.acknowledge_collaboration(e, _team(r.actor, b.team), **kw))
 _register("client-escalation", ClientRequestIn, "The customer asks to escalate (client-initiated)",
-          lambda r, e, b, kw: actions.request_client_escalation(e, reason=b.reason, source=b.source, **kw))
+          lambda r, e, b, kw: actions.request_client_escalation(e, reason=b.reason, source="api", **kw))
 _register("client-escalation-acknowledge", ClientAckIn, "Supervisor acknowledges the customer's request",
           lambda r, e, b, kw: actions.acknowledge_client_request(
               e, note=b.note, escalate=b.escalate, escalate_to=_team(r.actor, b.team), **kw))

@@ -151,6 +151,22 @@ def home(request):
     return redirect("escalations:list")
 
 
+def _my_team_ids(actor, user) -> list[int]:
+    return list(scoping.scoped(TeamMember.objects.filter(user=user), actor).values_list("team_id", flat=True))
+
+
+def list_queryset(actor, user, data: dict):
+    """Every escalation the list shows for these (cleaned) filters and tab, unpaged and unordered:
+    what "Export this list" exports, so the file holds exactly the rows on screen."""
+    view = data.get("view") or "mine"
+    qs = queries.filtered(actor, _list_filters(data, view, user))
+    if view == "team":
+        qs = qs.filter(team_id__in=_my_team_ids(actor, user))
+    elif view == "at_risk":
+        qs = qs.filter(sla_breach_at__isnull=False)
+    return qs
+
+
 @ui_view
 def escalation_list(request):
     actor, user = _actor(request), request.user
@@ -160,7 +176,7 @@ def escalation_list(request):
     data = form.cleaned_data
     view = data.get("view") or "mine"
     f = _list_filters(data, view, user)
-    my_team_ids = list(scoping.scoped(TeamMember.objects.filter(user=user), actor).values_list("team_id", flat=True))
+    my_team_ids = _my_team_ids(actor, user)
 
     cursor, error = request.GET.get("cursor") or None, None
     if cursor:

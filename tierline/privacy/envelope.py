@@ -67,8 +67,11 @@ def open_text(value: str, entry: tuple[int, bytes] | None) -> str:
         return ERASED
 
 
-def _map_personal(data: Mapping[str, Any], fn: Callable[[str], str]) -> dict[str, Any]:
-    """A copy of `data` with fn applied to every non-empty personal string."""
+def _map_personal(data: Mapping[str, Any], fn: Callable[[str], str],
+                  fn_before: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """A copy of `data` with fn applied to every non-empty personal string (`fn_before`, when
+    given, to the befores of data["changes"] instead)."""
+    fn_before = fn_before or fn
     out = dict(data)
     for key in SEALED_KEYS & out.keys():
         if isinstance(out[key], str) and out[key]:
@@ -79,13 +82,33 @@ def _map_personal(data: Mapping[str, Any], fn: Callable[[str], str]) -> dict[str
         for field in SEALED_CHANGES & changes.keys():
             pair = changes[field]
             if isinstance(pair, list | tuple) and len(pair) == 2:
-                changes[field] = [fn(v) if isinstance(v, str) and v else v for v in pair]
+                before, after = pair
+                changes[field] = [fn_before(before) if isinstance(before, str) and before else before,
+                                  fn(after) if isinstance(after, str) and after else after]
         out["changes"] = changes
     return out
 
 
-def seal_data(data: Mapping[str, Any], key: bytes, key_id: int, tenant_id: int) -> dict[str, Any]:
-    return _map_personal(data, lambda v: seal_text(v, key, key_id, tenant_id))
+def seal_data(data: Mapping[str, Any], key: bytes, key_id: int, tenant_id: int,
+              before: tuple[bytes, int] | None = None) -> dict[str, Any]:
+    """`before`: (key, key id) that seals the befores of data["changes"] — the previous stint's,
+    on the event that moves the escalation to another customer."""
+    return _map_personal(data, lambda v: seal_text(v, key, key_id, tenant_id),
+                         None if before is None else lambda v: seal_text(v, before[0], before[1], tenant_id))
+
+
+def customer_change(data: Mapping[str, Any]) -> tuple[int | None, int | None] | None:
+    """(before, after) when this event's data moves the escalation to another customer."""
+    pair = (data.get("changes") or {}).get("customer") if isinstance(data, Mapping) else None
+    if isinstance(pair, list | tuple) and len(pair) == 2 and pair[0] != pair[1]:
+        return pair[0], pair[1]
+    return None
+
+
+def has_personal_before(data: Mapping[str, Any]) -> bool:
+    found = []
+    _map_personal(data or {}, lambda v: v, lambda v: found.append(v) or v)
+    return bool(found)
 
 
 def key_ids_in(data: Mapping[str, Any]) -> set[int]:

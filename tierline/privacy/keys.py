@@ -11,32 +11,54 @@ from tierline.privacy import envelope
 from tierline.privacy.models import CustomerKey
 
 
-def _key_row(customer_id: int):
-    # Compiled once (fetch_rows): this runs in every action that writes a customer's text (and every
+def _key_row(escalation_id: int, customer_id: int | None):
+    # Compiled once (fetch_rows): this runs in every action that writes personal text (and every
     # SLA tick), and compiling the queryset each time cost more than running it.
     from tierline.core.compiled import fetch_rows
 
-    rows = fetch_rows("customer_key", lambda: CustomerKey.objects.filter(customer_id=0).values_list("pk", "key")[:1],
-                      [customer_id])
+    if customer_id is None:
+        rows = fetch_rows("stint_key_no_customer", lambda: CustomerKey.objects.filter(
+            escalation_id=0, customer__isnull=True).values_list("pk", "key")[:1], [escalation_id])
+    else:
+        # Two filter() calls: one call sorts its keywords, and the parameters follow this order.
+        rows = fetch_rows("stint_key", lambda: CustomerKey.objects.filter(escalation_id=0).filter(
+            customer_id=0).values_list("pk", "key")[:1], [escalation_id, customer_id])
     return rows[0] if rows else None
 
 
-def seal_for(tenant_id: int, customer_id: int | None, entries, now) -> list[tuple[Any, dict]]:
-    """The (type, data) entries with personal text sealed by the customer's key (made on first
-    use). No customer, nothing personal to erase later: the data is stored as it is."""
-    if customer_id is None or not any(envelope.has_personal(data) for _, data in entries):
-        return entries
-    row = _key_row(customer_id)
+def stint_key(tenant_id: int, escalation_id: int, customer_id: int | None, now) -> tuple[int, bytes]:
+    """(key id, key) of the escalation's stint with this customer (None: while it has none),
+    made on first use."""
+    row = _key_row(escalation_id, customer_id)
     if row is None:
-        key = CustomerKey(tenant_id=tenant_id, customer_id=customer_id, key=envelope.new_key(), created_at=now)
+        key = CustomerKey(tenant_id=tenant_id, escalation_id=escalation_id, customer_id=customer_id,
+                          key=envelope.new_key(), created_at=now)
         try:
             with transaction.atomic():
                 key.save(force_insert=True)
             row = (key.pk, key.key)
-        except IntegrityError:  # a concurrent first event for the same customer made it
-            row = CustomerKey.objects.filter(customer_id=customer_id).values_list("pk", "key").get()
-    key_id, key = row[0], bytes(row[1])
-    return [(t, envelope.seal_data(data, key, key_id, tenant_id)) for t, data in entries]
+        except IntegrityError:  # a concurrent first event of the same stint made it
+            row = _key_row(escalation_id, customer_id)
+    return row[0], bytes(row[1])
+
+
+def seal_for(tenant_id: int, escalation_id: int, customer_id: int | None, entries, now) -> list[tuple[Any, dict]]:
+    """The (type, data) entries with personal text sealed by the key of the escalation's stint
+    with its customer (`customer_id`, the customer after these entries). An entry that changes
+    the customer seals its changes' befores with the previous stint's key: they were written
+    about that customer, and go when that customer is erased (docs/privacy.md)."""
+    if not any(envelope.has_personal(data) for _, data in entries):
+        return entries
+    key_id, key = stint_key(tenant_id, escalation_id, customer_id, now)
+    out = []
+    for event_type, data in entries:
+        moved = envelope.customer_change(data)
+        before = None
+        if moved is not None and envelope.has_personal_before(data):
+            previous_id, previous = stint_key(tenant_id, escalation_id, moved[0], now)
+            before = (previous, previous_id)
+        out.append((event_type, envelope.seal_data(data, key, key_id, tenant_id, before=before)))
+    return out
 
 
 def keys_for(ids: Iterable[int]) -> dict[int, tuple[int, bytes]]:

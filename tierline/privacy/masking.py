@@ -16,6 +16,7 @@ from tierline.core.actors import Actor
 from tierline.privacy.envelope import SEALED_CHANGES, SEALED_KEYS
 from tierline.privacy.models import PrivacySettings
 from tierline.tenancy.choices import Role
+from tierline.tenancy.models import Customer
 from tierline.tenancy.scoping import roles_of
 
 MASKED = "•••"
@@ -32,12 +33,19 @@ class Mask:
     def value(self, field: str, value: Any) -> Any:
         return MASKED if field in self.fields and value else value
 
+    def name(self, name: str) -> str:
+        return self.value("name", name)
+
+    def account_id(self, account_id: str) -> str:
+        # The client's account number names the person as surely as their name: masked with it.
+        return self.value("name", account_id)
+
     def customer(self, customer) -> dict | None:
         if customer is None:
             return None
-        return {"id": customer.pk, "name": self.value("name", customer.name),
+        return {"id": customer.pk, "name": self.name(customer.name),
                 "email": self.value("email", customer.email), "phone": self.value("phone", customer.phone),
-                "account_id": customer.account_id, "tier": customer.tier, "language": customer.language,
+                "account_id": self.account_id(customer.account_id), "tier": customer.tier, "language": customer.language,
                 "get_tier_display": customer.get_tier_display()}
 
     def event_data(self, data: Mapping[str, Any], actor_kind: str) -> Mapping[str, Any]:
@@ -54,6 +62,12 @@ class Mask:
 
 
 NO_MASK = Mask()
+
+
+def customer_names(actor: Actor | None, tenant_id: int) -> dict[int, str]:
+    """Customer id → the name `actor` may see: what reports and exports label customers with."""
+    mask = mask_for(actor, tenant_id)
+    return {pk: mask.name(name) for pk, name in Customer.objects.filter(tenant_id=tenant_id).values_list("id", "name")}
 
 
 def mask_for(actor: Actor | None, tenant_id: int) -> Mask:

@@ -8,15 +8,32 @@ from tierline.tenancy.models import Customer, Tenant, TenantOwned
 
 
 class CustomerKey(TenantOwned):
-    """The key that seals a customer's personal text in event data. Deleting the row is the
-    erasure: the sealed text can no longer be read, and the hash chain is untouched."""
+    """A key that seals personal text in event data: one per escalation and customer it had (a
+    "stint"; customer empty while the escalation has none). Deleting rows is the erasure: the
+    sealed text can no longer be read, and the hash chain is untouched.
 
-    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="privacy_key")
+    Keys made before stints existed have no escalation: one per customer, for all their
+    escalations (they still open what they sealed, and go when that customer is erased)."""
+
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="privacy_keys")
+    escalation = models.ForeignKey("escalations.Escalation", null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="+")
     key = models.BinaryField(max_length=32)
     created_at = models.DateTimeField()
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["escalation", "customer"], name="privacy_key_per_stint",
+                                    condition=models.Q(customer__isnull=False, escalation__isnull=False)),
+            models.UniqueConstraint(fields=["escalation"], name="privacy_key_per_stint_without_customer",
+                                    condition=models.Q(customer__isnull=True, escalation__isnull=False)),
+            models.UniqueConstraint(fields=["customer"], name="privacy_key_per_customer_before_stints",
+                                    condition=models.Q(escalation__isnull=True)),
+        ]
+
     def __str__(self) -> str:
-        return f"key {self.pk} of customer {self.customer_id}"
+        return f"key {self.pk} of escalation {self.escalation_id}, customer {self.customer_id}"
 
 
 class PrivacySettings(models.Model):

@@ -6,7 +6,6 @@ escalations that a browser could interpret; it is served as an image, never inli
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from tierline.core import spreadsheet  # noqa: E402
 from tierline.problems import queries, recurring  # noqa: E402
 
 CHART_GROUPS = 8
@@ -49,14 +49,11 @@ def build(params: Params) -> Report:
 
 
 def csv_text(report: Report, references: dict[int, str]) -> str:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["group", "root_cause", "type", "label", "count", "first_seen", "last_seen",
-                *[p.isoformat() for p in report.axis], "escalations"])
-    for n, (g, counts) in enumerate(zip(report.groups, report.series, strict=True), start=1):
-        w.writerow([n, g.root_cause, g.type, g.label, g.size, g.first_seen.isoformat(), g.last_seen.isoformat(),
-                    *counts, " ".join(references.get(i, str(i)) for i in g.ids)])
-    return out.getvalue()
+    header = ["group", "root_cause", "type", "label", "count", "first_seen", "last_seen",
+              *[p.isoformat() for p in report.axis], "escalations"]
+    return spreadsheet.csv_text(header, ([n, g.root_cause, g.type, g.label, g.size, g.first_seen, g.last_seen,
+                              *counts, " ".join(references.get(i, str(i)) for i in g.ids)]
+                             for n, (g, counts) in enumerate(zip(report.groups, report.series, strict=True), start=1)))
 
 
 def chart_svg(report: Report) -> bytes:

@@ -7,11 +7,12 @@ table view and the CSV download.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import dataclass, field
 from html import escape
+
+from tierline.core.spreadsheet import csv_text
 
 
 def _figure_class():
@@ -53,11 +54,7 @@ class Chart:
     unit: str = ""
 
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.columns)
-        writer.writerows([["" if v is None else v for v in row] for row in self.rows])
-        return out.getvalue()
+        return csv_text(self.columns, self.rows)
 
     def figure(self, width=6.4, height=2.6):
         fig = _figure_class()(figsize=(width, height))

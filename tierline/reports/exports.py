@@ -3,13 +3,15 @@ PDF report a BPO sends its client (fpdf2, charts embedded as PNG)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 
 from fpdf import FPDF
 from openpyxl import Workbook
 
+from tierline.core.spreadsheet import csv_text, xlsx_append
+from tierline.privacy.masking import Mask
 from tierline.reports.charts import Chart
 
 LIST_COLUMNS = ("reference", "title", "status", "priority", "type", "level", "team", "owner", "customer",
@@ -70,11 +72,7 @@ def figure_rows(r: dict, names: dict | None = None) -> list[tuple[str, str]]:
 
 
 def report_csv(rows: list[tuple[str, str]]) -> str:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["figure", "value"])
-    w.writerows(rows)
-    return out.getvalue()
+    return csv_text(["figure", "value"], rows)
 
 
 def _sheet_name(text: str) -> str:
@@ -85,17 +83,17 @@ def report_xlsx(title: str, rows: list[tuple[str, str]], charts: list[Chart] = (
     wb = Workbook()
     ws = wb.active
     ws.title = "Figures"
-    ws.append([title])
-    ws.append(["figure", "value"])
+    xlsx_append(ws, [title])
+    xlsx_append(ws, ["figure", "value"])
     for row in rows:
-        ws.append(list(row))
+        xlsx_append(ws, row)
     ws.column_dimensions["A"].width = 55
     ws.column_dimensions["B"].width = 45
     for chart in charts:
         sheet = wb.create_sheet(_sheet_name(chart.slug))
-        sheet.append(chart.columns)
+        xlsx_append(sheet, chart.columns)
         for row in chart.rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -107,29 +105,25 @@ def _cell(value):
     return value
 
 
-def list_rows(escalations) -> list[list]:
+def list_rows(escalations, mask_of: Callable[[int], Mask]) -> list[list]:
+    """`mask_of(tenant_id)`: what the reader may see of that tenant's customers (privacy.masking)."""
     return [[e.reference, e.title, e.status, e.priority, e.type, e.level,
              e.team.name if e.team_id else "", str(e.owner) if e.owner_id else "",
-             e.customer.name if e.customer_id else "", e.channel, e.created_at, e.acknowledged_at, e.resolved_at,
+             mask_of(e.tenant_id).name(e.customer.name) if e.customer_id else "", e.channel, e.created_at, e.acknowledged_at, e.resolved_at,
              e.closed_at, e.reopen_count, e.reassignment_count, e.sla_breach_at] for e in escalations]
 
 
 def list_csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(LIST_COLUMNS)
-    for row in rows:
-        w.writerow([v.isoformat() if isinstance(v, dt.datetime) else ("" if v is None else v) for v in row])
-    return out.getvalue()
+    return csv_text(LIST_COLUMNS, rows)
 
 
 def list_xlsx(rows: list[list]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Escalations"
-    ws.append([c + (" (UTC)" if c.endswith("_at") else "") for c in LIST_COLUMNS])
+    xlsx_append(ws, [c + (" (UTC)" if c.endswith("_at") else "") for c in LIST_COLUMNS])
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        xlsx_append(ws, [_cell(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -137,7 +131,7 @@ def list_xlsx(rows: list[list]) -> bytes:
 
 def _latin(text: str) -> str:
     """fpdf2's core fonts are Latin-1: replace what they cannot draw rather than fail."""
-    return (text.replace("–", "-").replace("—", "-").replace("≥", ">=").replace("…", "...")
+    return (text.replace("–", "-").replace("—", "-").replace("≥", ">=").replace("…", "...").replace("•", "*")
             .encode("latin-1", "replace").decode("latin-1"))
 
 
@@ -167,4 +161,37 @@ def report_pdf(*, tenant_name: str, period_label: str, rows: list[tuple[str, str
             pdf.add_page()
         pdf.ln(4)
         pdf.image(io.BytesIO(chart.png()), w=180)
+    return bytes(pdf.output())
+
+
+PDF_LIMIT = 2000  # a PDF is read by people: beyond this, the CSV or XLSX
+PDF_COLUMNS = (("Reference", 22, 0), ("Title", 62, 1), ("Status", 22, 2), ("Priority", 14, 3), ("Level", 10, 5),
+               ("Team", 30, 6), ("Customer", 30, 8), ("Created (UTC)", 28, 10))
+
+
+def list_pdf(rows: list[list], *, total: int, generated_at: dt.datetime) -> bytes:
+    """The escalation list as a landscape table (the same rows as list_csv, fewer columns)."""
+    pdf = FPDF(format="A4", orientation="landscape")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 9, "Escalations", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    shown = f"{len(rows)} escalation{'s' if len(rows) != 1 else ''}" + (
+        f" (the first {len(rows)} of {total}; the CSV and XLSX hold them all)" if total > len(rows) else "")
+    pdf.cell(0, 6, _latin(f"{shown}. Generated {generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "", 7)
+    with pdf.table(col_widths=tuple(w for _, w, _ in PDF_COLUMNS), text_align="LEFT") as table:
+        header = table.row()
+        for label, _, _ in PDF_COLUMNS:
+            header.cell(label)
+        for row in rows:
+            line = table.row()
+            for _, _, index in PDF_COLUMNS:
+                value = row[index]
+                if isinstance(value, dt.datetime):
+                    value = f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M}"
+                line.cell(_latin("" if value is None else str(value)))
     return bytes(pdf.output())

@@ -17,13 +17,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from tierline.accounts.permissions import Perm, role_allows
+from tierline.core.actors import Actor
 from tierline.core.errors import InvalidInput
 from tierline.notifications.models import OutboxMessage
+from tierline.privacy.masking import customer_names
 from tierline.reports import exports, schedule_math, services
 from tierline.reports.charts import report_charts
 from tierline.reports.models import ReportSchedule
 from tierline.runtime import health
-from tierline.tenancy.models import Customer, Membership
+from tierline.tenancy.models import Membership
 
 log = logging.getLogger(__name__)
 KIND = "report_schedule"
@@ -63,7 +65,8 @@ def build(schedule: ReportSchedule, start: dt.datetime, end: dt.datetime, now: d
     flt = services.ReportFilter(tenant_id=tenant.pk, start=start, end=end,
                                 grain="day" if schedule.frequency == "weekly" else "week")
     result = services.report(flt, now=now)
-    names = dict(Customer.objects.filter(tenant=tenant).values_list("id", "name"))
+    # The recipient reads what their role shows on the page: a client viewer gets masked names.
+    names = customer_names(Actor.for_user(schedule.recipient), tenant.pk)
     rows = exports.figure_rows(result, names)
 
     charts = report_charts(result, flt.grain)

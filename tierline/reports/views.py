@@ -18,12 +18,13 @@ from tierline.core.errors import NotFound, PermissionDenied
 from tierline.core.inputs import parse_id
 from tierline.escalations import forms as esc_forms
 from tierline.escalations import queries
-from tierline.escalations.views import _list_filters, _tenants, ui_view
+from tierline.escalations.views import _tenants, list_queryset, ui_view
+from tierline.privacy.masking import customer_names, mask_for
 from tierline.reports import dashboards, exports, services
 from tierline.reports.charts import report_charts
 from tierline.reports.forms import ReportForm
 from tierline.tenancy import scoping
-from tierline.tenancy.models import Customer, Membership, Team, Tenant
+from tierline.tenancy.models import Membership, Team, Tenant
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 50_000
@@ -100,8 +101,8 @@ def _filter_from(request, tenant) -> tuple[ReportForm, services.ReportFilter]:
     return form, flt
 
 
-def _names(tenant) -> dict:
-    return dict(Customer.objects.filter(tenant=tenant).values_list("id", "name"))
+def _names(request, tenant) -> dict:
+    return customer_names(Actor.for_user(request.user), tenant.pk)
 
 
 @guarded
@@ -110,7 +111,7 @@ def kpi_report(request, code):
     form, flt = _filter_from(request, tenant)
     now = timezone.now()
     result = services.report(flt, now=now)
-    rows = exports.figure_rows(result, _names(tenant))
+    rows = exports.figure_rows(result, _names(request, tenant))
     charts = report_charts(result, flt.grain)
     period = f"{flt.start:%Y-%m-%d} to {(flt.end - dt.timedelta(days=1)):%Y-%m-%d}"
     stem = f"{tenant.code}-report-{flt.start:%Y%m%d}-{flt.end:%Y%m%d}"
@@ -181,19 +182,27 @@ def management(request, code):
 
 @ui_view
 def escalation_export(request, fmt):
-    """The escalation list as CSV or XLSX with the queue's filters, in tenants the user may export."""
+    """The escalation list as CSV, XLSX or PDF: the rows the list shows for the same query string
+    (tab and filters), in tenants the user may export."""
+    if fmt not in ("csv", "xlsx", "pdf"):
+        raise Http404("no such format")
     tenants = _tenants(request.user, Perm.EXPORT)
     if not tenants:
         return render(request, "reports/forbidden.html", {"reason": "your role may not export escalations"},
                       status=403)
     form = esc_forms.FilterForm(request.GET, tenants=tenants)
     form.is_valid()
-    data = form.cleaned_data
-    f = _list_filters(data, data.get("view") or "open", request.user)
-    qs = (queries.filtered(Actor.for_user(request.user), f).filter(tenant_id__in=[t.pk for t in tenants])
+    actor = Actor.for_user(request.user)
+    qs = (list_queryset(actor, request.user, form.cleaned_data).filter(tenant_id__in=[t.pk for t in tenants])
           .select_related(*queries.LIST_RELATED).order_by("-id"))
-    rows = exports.list_rows(qs[:EXPORT_LIMIT])
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    limit = exports.PDF_LIMIT if fmt == "pdf" else EXPORT_LIMIT
+    rows = exports.list_rows(qs[:limit], lambda tenant_id: mask_for(actor, tenant_id))
+    now = timezone.now()
+    stamp = now.strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         return download(exports.list_xlsx(rows), f"escalations-{stamp}.xlsx", XLSX)
+    if fmt == "pdf":
+        total = qs.count() if len(rows) == limit else len(rows)
+        return download(exports.list_pdf(rows, total=total, generated_at=now), f"escalations-{stamp}.pdf",
+                        "application/pdf")
     return download(exports.list_csv(rows), f"escalations-{stamp}.csv", "text/csv")

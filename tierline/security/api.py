@@ -3,9 +3,6 @@ tenant's escalations (Perm.EXPORT). Both read through tenant scoping like every 
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja import Status as Reply
@@ -15,6 +12,7 @@ from tierline.accounts.permissions import Perm
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
 from tierline.core.errors import NotFound
+from tierline.core.spreadsheet import csv_text
 from tierline.escalations.api import ERRORS
 from tierline.escalations.models import Escalation
 from tierline.tenancy.models import Tenant
@@ -68,15 +66,11 @@ def export_csv(request: HttpRequest, code: str):
     check(request.actor, Perm.EXPORT, tenant.pk)
     rows = (Escalation.objects.filter(tenant=tenant).select_related("team", "owner")
             .order_by("created_at", "pk")[:EXPORT_MAX_ROWS])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for e in rows:
-        writer.writerow([_cell(v) for v in (
-            e.reference, e.title, e.type, e.priority, e.status, e.level, e.team.name if e.team else "",
-            e.owner.username if e.owner else "", e.channel, e.created_at.isoformat(), e.updated_at.isoformat(),
-            e.resolved_at.isoformat() if e.resolved_at else "", e.closed_at.isoformat() if e.closed_at else "")])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    text = csv_text(EXPORT_COLUMNS, ([
+        e.reference, e.title, e.type, e.priority, e.status, e.level, e.team.name if e.team else "",
+        e.owner.username if e.owner else "", e.channel, e.created_at, e.updated_at, e.resolved_at, e.closed_at]
+        for e in rows))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{tenant.code}-escalations.csv"'
     return response
 
@@ -87,8 +81,3 @@ def _tenant(request, code: str) -> Tenant:
         raise NotFound("tenant not found")
     return tenant
 
-
-def _cell(value) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheets (CSV injection): quote it.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

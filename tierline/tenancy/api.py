@@ -46,7 +46,7 @@ def _team(t: Team) -> dict:
 def _customer(c: Customer, actor) -> dict:
     shown = mask_for(actor, c.tenant_id).customer(c)
     return {"id": c.pk, "tenant": c.tenant.code, "name": shown["name"], "email": shown["email"],
-            "account_id": c.account_id, "tier": c.tier, "language": c.language}
+            "account_id": shown["account_id"], "tier": c.tier, "language": c.language}
 
 
 @router.get("/tenants", response=list[TenantOut])

@@ -101,7 +101,7 @@ ENTRIES = [
     Operation("get", f"{E}/attachments/{{attachment_id}}", Perm.VIEW, _attachment),
     _op("collaborators", Perm.ESCALATE, lambda w, x: {"team": w.teams["billing"].pk, "reason": "r"}),
     _op("collaborators-acknowledge", Perm.WORK, lambda w, x: {"team": w.teams["billing"].pk}, setup=_collaborating),
-    _op("client-escalation", Perm.VIEW, {"reason": "r"}),  # staff record the customer's ask
+    _op("client-escalation", Perm.WORK, {"reason": "r"}),  # staff record the customer's ask
     _op("client-escalation-acknowledge", Perm.ASSIGN),
     _op("approvals", Perm.WORK, {"kind": "policy_exception", "reason": "r"}),
     _op("approvals-approve", Perm.APPROVE_COMPENSATION, lambda w, x: {"approval": x.get("approval", 1)},

@@ -850,12 +850,19 @@ def test_edit_details_records_only_the_fields_that_changed(world):
         customer=world.vip, type="account", actor=world.actor("agent"), now=world.now))
     assert (row.title, row.external_id, row.customer, row.type, bump) == (
         "Customer cannot log in after reset", "ZD-9", world.vip, "account", 1)
+    # A new customer: the text the escalation keeps is handed over to them, restated unchanged
+    # (before sealed under the old customer's key, after under the new one's; docs/privacy.md).
     assert_event(event, row, T.DETAILS_CHANGED, {"changes": {
         "title": ["Customer cannot log in", "Customer cannot log in after reset"], "external_id": ["", "ZD-9"],
         "customer": [c.pk, world.vip.pk], "type": ["technical", "account"],
+        "description": ["Login fails", "Login fails"],
     }}, by=world.users["agent"], at=world.now)
     _, [event], _ = perform(esc, lambda: actions.edit_details(esc, customer=None, actor=world.actor(), now=world.now))
-    assert event.data == {"changes": {"customer": [world.vip.pk, None]}}
+    assert event.data == {"changes": {"customer": [world.vip.pk, None],
+                                      "title": ["Customer cannot log in after reset"] * 2,
+                                      "description": ["Login fails"] * 2}}
+    _, [event], _ = perform(esc, lambda: actions.edit_details(esc, type="billing", actor=world.actor(), now=world.now))
+    assert event.data == {"changes": {"type": ["account", "billing"]}}  # same customer: only what changed
 
 
 def test_edit_details_refuses(world):
