@@ -191,6 +191,15 @@ class EscalateForm(ActionForm):
         parent = esc.team.parent if esc.team.parent_id else None
         field.empty_label = (f"One level up: {parent.name} (L{parent.level})" if parent
                              else "Top of chain: choose a team")
+        if not self.is_bound:
+            # Default to the team the guidance panel recommends (same services.escalate_plan).
+            from django.utils import timezone
+
+            from tierline.routing.services import escalate_plan
+
+            routed, _ = escalate_plan(esc, now=timezone.now())
+            if routed is not None and routed.team.pk != (parent.pk if parent else None):
+                self.initial.setdefault("team", routed.team.pk)
 
 
 class DeEscalateForm(ActionForm):

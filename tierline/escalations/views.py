@@ -375,6 +375,8 @@ def _describe(ev, names: _Names, data=None) -> tuple[str, str]:
         text = f"{verb} from {names.team(d.get('from_team'))} to {names.team(d.get('to_team'))}"
         if d.get("trigger"):
             text += f" ({_label(Trigger, d['trigger']).lower()})"
+        if after("owner"):
+            text += f"; owner {names.user(after('owner'))}"
         return _with_reason(text, d), ""
     if code == "acknowledged":
         return ("Acknowledged" + (f" and taken by {names.user(after('owner'))}" if after("owner") else "")), ""

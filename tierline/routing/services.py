@@ -143,3 +143,24 @@ def version_dict(version: MatrixVersion) -> dict:
             "effective_from": version.effective_from, "created_at": version.created_at,
             "published_at": version.published_at, "rules": len(version.spec.get("rules", []))}
 
+
+
+def escalate_plan(esc, *, now: dt.datetime):
+    """What escalating `esc` without further thought does: the matrix's team when it names one the
+    case can go up to, else the next level up. Returns (plan, error); the escalate form defaults to
+    plan.team, so the guidance panel and the submitted form name the same team and owner."""
+    from tierline.core.errors import DomainError
+
+    kw = dict(type=esc.type, priority=esc.priority, title=esc.title, description=esc.description,
+              customer=esc.customer if esc.customer_id else None, channel=esc.channel, now=now, lock=False)
+    error = None
+    try:
+        routed = plan(esc.tenant, **kw)
+        if routed.team.pk != esc.team_id and routed.team.level >= esc.level:
+            return routed, None
+    except DomainError as exc:
+        error = None if exc.code == "no_route" else exc.message
+    parent = esc.team.parent if esc.team.parent_id else None
+    if parent is None:
+        return None, error
+    return plan(esc.tenant, team=parent, **kw), error
