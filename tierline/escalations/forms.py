@@ -191,13 +191,15 @@ class EscalateForm(ActionForm):
         parent = esc.team.parent if esc.team.parent_id else None
         field.empty_label = (f"One level up: {parent.name} (L{parent.level})" if parent
                              else "Top of chain: choose a team")
+        self.guidance = None
         if not self.is_bound:
-            # Default to the team the guidance panel recommends (same services.escalate_plan).
+            # The guidance panel and the default team come from one plan, so they cannot disagree.
             from django.utils import timezone
 
-            from tierline.routing.services import escalate_plan
+            from tierline.routing.services import escalate_guidance_context
 
-            routed, _ = escalate_plan(esc, now=timezone.now())
+            self.guidance = escalate_guidance_context(esc, now=timezone.now())
+            routed = self.guidance["routed"]
             if routed is not None and routed.team.pk != (parent.pk if parent else None):
                 self.initial.setdefault("team", routed.team.pk)
 

@@ -164,3 +164,21 @@ def escalate_plan(esc, *, now: dt.datetime):
     if parent is None:
         return None, error
     return plan(esc.tenant, team=parent, **kw), error
+
+
+def escalate_guidance_context(esc, *, now) -> dict:
+    """The escalate panel's guidance: the team the form defaults to, and who its policy gives it to."""
+    routed, error = escalate_plan(esc, now=now)
+    result = None
+    if routed is not None:
+        result = routed.as_dict()
+        result["team"], result["team_level"] = routed.team, routed.team.level
+        # A rule that does not name this team only lent its SLA and priority: say "escalating sends".
+        result["by_matrix"] = bool(routed.rule) and routed.team.pk != (esc.team.parent_id or 0)
+    owner = None
+    if result and result["owner_id"]:
+        from tierline.accounts.models import User
+
+        owner = User.objects.filter(pk=result["owner_id"]).first()
+    return {"g": result, "error": error, "owner": owner, "escalating": True, "routed": routed,
+            "next_up": {"esc": esc, "parent": esc.team.parent}}

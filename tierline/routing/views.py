@@ -62,25 +62,11 @@ def create_guidance(request):
 
 @ui_view
 def escalate_guidance(request, reference: str):
-    """Shown in the escalate panel: the team the form defaults to, and who its policy gives it to."""
+    """The escalate panel's guidance on its own (the detail page renders it inline)."""
     esc = _get(request, reference)
     if not role_allows(roles_of(request.user).get(esc.tenant_id, ""), Perm.ESCALATE):
         return render(request, "routing/_guidance.html", {"error": "Your role does not allow escalating."}, status=403)
-    routed, error = services.escalate_plan(esc, now=timezone.now())
-    result = None
-    if routed is not None:
-        result = routed.as_dict()
-        result["team"], result["team_level"] = routed.team, routed.team.level
-        # A rule that does not name this team only lent its SLA and priority: say "next level up".
-        result["by_matrix"] = bool(routed.rule) and routed.team.pk != (esc.team.parent_id or 0)
-    owner = None
-    if result and result["owner_id"]:
-        from tierline.accounts.models import User
-
-        owner = User.objects.filter(pk=result["owner_id"]).first()
-    return render(request, "routing/_guidance.html", {"g": result, "error": error, "owner": owner,
-                                                      "escalating": True,
-                                                      "next_up": {"esc": esc, "parent": esc.team.parent}})
+    return render(request, "routing/_guidance.html", services.escalate_guidance_context(esc, now=timezone.now()))
 
 
 @ui_view
