@@ -150,8 +150,8 @@ def escalation_list(request):
 def customer_picker(request):
     """Type-ahead for the create form: the matching customers of one of the user's clients."""
     tenants = {t.code: t for t in _tenants(request.user, Perm.CREATE)}
-    tenant = tenants.get(request.GET.get("tenant", "")) or (
-        next(iter(tenants.values())) if len(tenants) == 1 else None)
+    code = request.GET.get("tenant")
+    tenant = tenants.get(code) if code else (next(iter(tenants.values())) if len(tenants) == 1 else None)
     if tenant is None:
         raise Http404("no such client")
     term = (request.GET.get("customer_q") or "").strip()[:100]
