@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import F, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -153,7 +153,9 @@ def customer_picker(request):
     code = request.GET.get("tenant")
     tenant = tenants.get(code) if code else (next(iter(tenants.values())) if len(tenants) == 1 else None)
     if tenant is None:
-        raise Http404("no such client")
+        if not tenants or code in {t.code for t in _tenants(request.user)}:
+            return HttpResponseForbidden("Your role does not allow creating escalations for this client.")
+        raise Http404("no such client")  # another tenant's code looks like one that does not exist
     term = (request.GET.get("customer_q") or "").strip()[:100]
     found = []
     if term:
