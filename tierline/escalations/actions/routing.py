@@ -42,7 +42,12 @@ def receiving_owner(esc, team: Team, now):
     makes, with the same inputs the escalate guidance panel shows, so the prediction holds."""
     from tierline.accounts.models import User
     from tierline.routing.decide import assign_in_team, settings_for
+    from tierline.routing.models import TeamRouting
 
+    # A team that works its queue by hand (the usual case, and every SLA sweep step into one) costs
+    # this one read; the settings, the customer and the roster are read only for a real strategy.
+    if not TeamRouting.objects.filter(team=team).exclude(strategy=TeamRouting.Strategy.MANUAL).exists():
+        return None
     owner_id, _ = assign_in_team(team, type=esc.type, text=f"{esc.title}\n{esc.description or ''}",
                                  language=esc.customer.language if esc.customer_id else None, now=now,
                                  settings=settings_for(esc.tenant_id), lock=True)
