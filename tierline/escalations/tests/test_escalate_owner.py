@@ -77,3 +77,17 @@ def test_the_form_defaults_to_the_team_the_panel_recommends(client, world):
                 {"version": esc.version, "team": str(billing.pk), "trigger": "functional", "reason": "billing"})
     esc = Escalation.objects.get(pk=esc.pk)
     assert esc.team == billing and esc.owner == bea
+
+
+def test_de_escalating_hands_it_to_the_lower_teams_policy(client, world):
+    l1 = world.teams["l1"]
+    TeamRouting.objects.create(tenant=world.tenant, team=l1, strategy="round_robin")
+    esc = world.escalation(team=world.teams["l2"], owner=world.users["specialist"])
+    client.force_login(world.users["supervisor"])
+    r = client.post(f"/escalations/{esc.reference}/do/de-escalate/",
+                    {"version": esc.version, "team": str(l1.pk), "reason": "first line can finish it"})
+    assert r.status_code == 302
+    esc = Escalation.objects.get(pk=esc.pk)
+    assert esc.team == l1 and esc.owner in {world.users["agent"], world.users["supervisor"]}
+    timeline = client.get(f"/escalations/{esc.reference}/").content.decode()
+    assert f"to Frontline care (L1); owner {esc.owner}" in timeline

@@ -89,8 +89,10 @@ def test_bulk_reassign_and_acknowledge_record_the_reason(sup, world):
     assert r.status_code == 302
     assert {Escalation.objects.get(pk=e.pk).status for e in cases} == {"acknowledged"}
     # A second acknowledge is refused per case, reported, and changes nothing.
-    r = _bulk(sup, [cases[0].pk], action="acknowledge")
-    assert r.status_code == 302 and Escalation.objects.get(pk=cases[0].pk).status == "acknowledged"
+    r = sup.post("/escalations/bulk/", {"ids": [str(cases[0].pk)], "reason": "again", "action": "acknowledge"},
+                 follow=True)
+    assert f"1 not acknowledged: {cases[0].reference}" in r.content.decode()
+    assert Escalation.objects.get(pk=cases[0].pk).status == "acknowledged"
 
 
 @pytest.mark.parametrize("role", ["agent", "specialist", "compliance", "client_viewer"])
