@@ -2,6 +2,7 @@
 leads, and a navigation that offers nobody a link they may not open."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -130,3 +131,39 @@ def test_no_navigation_link_answers_403(world, role):
         answer = client.get(link.replace("&amp;", "&"), follow=True)
         assert answer.status_code != 403, f"{role} is offered {link}, which answers 403"
         assert answer.status_code == 200, (role, link, answer.status_code)
+
+
+class _Inputs(HTMLParser):
+    """Every form control on a page, and whether something names it for a screen reader."""
+
+    def __init__(self):
+        super().__init__()
+        self.controls, self.label_for, self.open_labels = [], set(), 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "label":
+            self.open_labels += 1
+            if a.get("for"):
+                self.label_for.add(a["for"])
+        elif tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit", "button"):
+            self.controls.append((a.get("name"), a.get("id"), bool(a.get("aria-label")) or self.open_labels > 0))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.open_labels -= 1
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_every_input_on_the_staff_pages_is_labelled(client, world, role):
+    esc = world.escalation(owner=world.users["agent"])
+    client.force_login(world.users[role])
+    for url in ("/escalations/?view=open", f"/escalations/{esc.reference}/", "/escalations/new/"):
+        page = _Inputs()
+        page.feed(client.get(url).content.decode())
+        assert page.controls, url
+        unlabelled = [(name, i) for name, i, named in page.controls if not named and i not in page.label_for]
+        assert not unlabelled, f"{url}: {unlabelled}"
+    html = client.get("/escalations/").content.decode()
+    assert html.index('class="skip-link" href="#main"') < html.index('<header class="topbar">')
+    assert 'id="main"' in html
