@@ -97,3 +97,22 @@ def test_staff_pages_fit_a_390px_phone(live_server, monkeypatch, tmp_path):
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent").strip() == "Skip to content"
         assert not errors, errors
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_customer_typeahead_on_the_create_form(live_server, monkeypatch):
+    world = build_world()
+    with chromium(monkeypatch) as (browser, expect):
+        page, errors = signed_in_page(browser, live_server.url, "agent")
+        page.goto(f"{live_server.url}/escalations/new/")
+        page.fill("input[name=title]", "Router reboots every hour")
+        page.select_option("select[name=team]", label="L1 · Frontline care")
+        page.locator("#customer_q").press_sequentially("vict", delay=30)
+        choice = page.locator(f"#customer-results [data-customer='{world.vip.pk}']")
+        expect(choice).to_contain_text("Victor VIP")
+        choice.locator("input[type=radio]").check()
+        page.click("button:has-text('Create escalation')")
+        page.wait_for_url("**/escalations/ACME-*/")
+        assert not errors, errors
+    assert Escalation.objects.get(title="Router reboots every hour").customer_id == world.vip.pk
