@@ -10,6 +10,7 @@ from tierline.accounts.permissions import Perm
 from tierline.actions._base import mutate, text
 from tierline.actions.fields import money
 from tierline.audit.event_types import EventType
+from tierline.audit.models import Event
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from tierline.escalations.models import Approval
 from tierline.routing.decide import settings_for
@@ -70,6 +71,16 @@ def request_approval(escalation, *, actor, now, kind: str, reason: str, amount=N
     return op.esc, approval
 
 
+def _requester(esc, approval_id: int) -> list[int]:
+    """The person who asked (the request event's actor): they learn the answer in their inbox."""
+
+    asked = Event.objects.filter(escalation_id=esc.pk, type=EventType.APPROVAL_REQUESTED).order_by("-seq")
+    for user_id, data in asked.values_list("actor_user_id", "data"):
+        if data.get("approval") == approval_id:
+            return [user_id] if user_id else []
+    return []
+
+
 def decide_approval(escalation, approval_id: int | None = None, *, actor, now, approve: bool, note: str = "",
                     kind: str | None = None, expected_version=None):
     """Approve or reject one request: by id, or (`kind`) the one of that kind that is waiting."""
@@ -89,5 +100,5 @@ def decide_approval(escalation, approval_id: int | None = None, *, actor, now, a
         approval.decided_by, approval.decided_at, approval.decision_note = actor.user, now, note
         approval.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         op.record(EventType.APPROVAL_GRANTED if approve else EventType.APPROVAL_REJECTED, approval=approval.pk,
-                  kind=approval.kind, note=note)
+                  kind=approval.kind, note=note, notify_users=_requester(op.esc, approval.pk))
     return op.esc, approval

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
 from tierline.actions._base import choice, mutate, text
 from tierline.actions.fields import member_of, same_tenant
@@ -9,6 +10,8 @@ from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
 from tierline.core.errors import IllegalTransition, InvalidInput
 from tierline.escalations.choices import Priority, Trigger
+from tierline.routing.decide import assign_in_team, settings_for
+from tierline.routing.models import TeamRouting
 from tierline.sla.deadlines import apply_policy
 from tierline.tenancy.models import Team
 
@@ -37,6 +40,20 @@ def unassign(escalation, *, actor, now, expected_version=None):
     return op.esc
 
 
+def receiving_owner(esc, team: Team, now):
+    """Who the receiving team's assignment policy gives the case to: the same call intake's plan()
+    makes, with the same inputs the escalate guidance panel shows, so the prediction holds."""
+
+    # A team that works its queue by hand (the usual case, and every SLA sweep step into one) costs
+    # this one read; the settings, the customer and the roster are read only for a real strategy.
+    if not TeamRouting.objects.filter(team=team).exclude(strategy=TeamRouting.Strategy.MANUAL).exists():
+        return None
+    owner_id, _ = assign_in_team(team, type=esc.type, text=f"{esc.title}\n{esc.description or ''}",
+                                 language=esc.customer.language if esc.customer_id else None, now=now,
+                                 settings=settings_for(esc.tenant_id), lock=True)
+    return User.objects.get(pk=owner_id) if owner_id is not None else None
+
+
 def escalate_in(op, *, reason: str, trigger: str, team: Team | None = None) -> None:
     """The escalation itself, on an already locked Op (shared with the SLA worker's steps)."""
     esc = op.esc
@@ -58,7 +75,7 @@ def escalate_in(op, *, reason: str, trigger: str, team: Team | None = None) -> N
     from_team, from_level = esc.team_id, esc.level
     op.set("team", target)
     op.set("level", target.level)
-    op.set("owner", None)  # the receiving team takes it explicitly
+    op.set("owner", receiving_owner(esc, target, op.now))  # None: the receiving team's queue
     op.record(EventType.ESCALATED, reason=reason, trigger=trigger, path=path,
               from_team=from_team, to_team=target.pk, from_level=from_level, to_level=target.level)
 
@@ -107,7 +124,7 @@ def de_escalate(escalation, *, actor, now, reason: str, team: Team | None = None
         from_team, from_level = esc.team_id, esc.level
         op.set("team", target)
         op.set("level", target.level)
-        op.set("owner", None)
+        op.set("owner", receiving_owner(esc, target, op.now))
         op.record(EventType.DE_ESCALATED, reason=reason, from_team=from_team, to_team=target.pk,
                   from_level=from_level, to_level=target.level)
     return op.esc

@@ -21,10 +21,12 @@ from tierline.escalations.choices import (
     Status,
     Trigger,
 )
+from tierline.escalations.models import Approval
+from tierline.routing.decide import settings_for
+from tierline.routing.services import escalate_guidance_context
 from tierline.tenancy.choices import Role, TeamLevel
 from tierline.tenancy.models import Customer, Membership, Team
 
-CUSTOMER_CHOICES_LIMIT = 200
 STATUS_FILTER_CHOICES = [("", "Open (any)"), ("all", "Any status"), *Status.choices]
 VIEWS = (("mine", "My escalations"), ("team", "My team's"), ("open", "All open"),
          ("at_risk", "At risk (SLA)"))
@@ -52,7 +54,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 class FilterForm(forms.Form):
     view = forms.ChoiceField(choices=VIEWS, required=False, widget=forms.HiddenInput)
     q = forms.CharField(required=False, max_length=200, label="Search",
-                        widget=forms.TextInput(attrs={"placeholder": "Title, reference, external id…",
+                        widget=forms.TextInput(attrs={"placeholder": "Title, reference, customer, account or ticket id…",
                                                       "type": "search"}))
     status = forms.ChoiceField(choices=STATUS_FILTER_CHOICES, required=False)
     priority = forms.ChoiceField(choices=_blank("Any priority", Priority.choices), required=False)
@@ -84,9 +86,9 @@ class CreateForm(forms.Form):
     trigger = forms.ChoiceField(choices=[("", "As the matrix decides"), *Trigger.choices], required=False)
     team = TeamChoiceField(queryset=Team.objects.none(), required=False,
                            empty_label="Let the escalation matrix decide")
-    # A select of the first customers plus a free account id: big clients have too many
-    # customers for one select, and agents usually have the account id from the call anyway.
-    customer = forms.CharField(required=False, widget=forms.Select)
+    # Picked by type-ahead (the results are radio buttons named "customer"), or by account id:
+    # big clients have too many customers for one select.
+    customer = forms.CharField(required=False, widget=forms.HiddenInput)
     customer_account = forms.CharField(required=False, max_length=100, label="or customer account id")
     external_id = forms.CharField(required=False, max_length=100, label="External ticket id")
     tags = forms.CharField(required=False, max_length=1000, help_text="Comma separated, e.g. outage, vip")
@@ -101,10 +103,9 @@ class CreateForm(forms.Form):
             self.fields["tenant"].widget = forms.HiddenInput()
         self.initial["tenant"] = self.tenant.code
         self.fields["team"].queryset = Team.objects.filter(tenant=self.tenant).order_by("level", "name")
-        customers = Customer.objects.filter(tenant=self.tenant).order_by("name", "pk")[:CUSTOMER_CHOICES_LIMIT]
-        self.fields["customer"].widget.choices = _blank(
-            "No customer", [(str(c.pk), f"{c.name}{' · ' + c.get_tier_display() if c.tier != 'standard' else ''}"
-                                         f"{' · ' + c.account_id if c.account_id else ''}") for c in customers])
+        picked = str((self.data.get("customer") if self.is_bound else None) or self.initial.get("customer") or "")
+        self.picked_customer = (Customer.objects.filter(tenant=self.tenant, pk=int(picked)).first()
+                                if picked.isdigit() else None)
 
     def clean_tenant(self):
         code = self.cleaned_data["tenant"]
@@ -161,7 +162,12 @@ class OptionalReasonForm(ActionForm):
 
 
 class BodyForm(ActionForm):
-    body = forms.CharField(max_length=20000, label="", widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(max_length=20000, label="Message", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = {"reply": "Reply to the customer", "note": "Internal note (staff only)"}.get(
+            kwargs.get("action") or "", "Message")
 
 
 def staff_of(tenant_id: int):
@@ -192,6 +198,16 @@ class EscalateForm(ActionForm):
         parent = esc.team.parent if esc.team.parent_id else None
         field.empty_label = (f"One level up: {parent.name} (L{parent.level})" if parent
                              else "Top of chain: choose a team")
+        self.guidance = None
+        if not self.is_bound:
+            # The guidance panel and the default team come from one plan, so they cannot disagree.
+            from django.utils import timezone
+
+
+            self.guidance = escalate_guidance_context(esc, now=timezone.now())
+            routed = self.guidance["routed"]
+            if routed is not None and routed.team.pk != (parent.pk if parent else None):
+                self.initial.setdefault("team", routed.team.pk)
 
 
 class DeEscalateForm(ActionForm):
@@ -235,6 +251,28 @@ class ResolveForm(ActionForm):
                                              label="Compensation")
     compensation_currency = forms.CharField(required=False, max_length=3, label="Currency",
                                             widget=forms.TextInput(attrs={"placeholder": "EUR", "size": 4}))
+    approval_reason = forms.CharField(required=False, max_length=2000, label="Why (for the approving manager)",
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+        self.threshold = settings_for(self.esc.tenant_id).approval_threshold
+        approved = (Approval.objects.filter(escalation=self.esc, kind=Approval.Kind.COMPENSATION,
+                                            state=Approval.State.APPROVED).order_by("-pk").first())
+        if approved is not None and not self.is_bound:  # resolve with what the manager approved
+            self.initial.setdefault("compensation_amount", approved.amount)
+            self.initial.setdefault("compensation_currency", approved.currency)
+
+
+class RequestApprovalForm(ResolveForm):
+    """The resolve form's "Request approval" button: the same fields, only the money and the why count."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("summary", "resolution_code"):
+            self.fields[name].required = False
+        self.fields["approval_reason"].required = True
 
 
 class LinkForm(ActionForm):
@@ -258,6 +296,28 @@ class TagsForm(ActionForm):
         data = super().clean()
         if not split_tags(data.get("add", "")) and not split_tags(data.get("remove", "")):
             raise forms.ValidationError("Name a tag to add or remove.")
+        return data
+
+
+class BulkForm(forms.Form):
+    """Bulk reassign / acknowledge from a list: the rows' checkboxes post `ids`."""
+
+    action = forms.ChoiceField(choices=[("acknowledge", "Acknowledge"), ("reassign", "Reassign to…")],
+                               label="Bulk action")
+    owner = StaffChoiceField(queryset=None, required=False, empty_label="Choose the new owner…", label="New owner")
+    reason = forms.CharField(max_length=2000, label="Reason (recorded on each escalation)")
+
+    def __init__(self, *args, tenants, **kwargs):
+        super().__init__(*args, **kwargs)
+
+        staff = (Membership.objects.filter(tenant__in=tenants).exclude(role=Role.CLIENT_VIEWER).values("user_id"))
+        self.fields["owner"].queryset = User.objects.filter(pk__in=staff, is_active=True).order_by(
+            "first_name", "last_name", "username")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "reassign" and not data.get("owner"):
+            self.add_error("owner", "Choose who takes these escalations.")
         return data
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from tierline import actions
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
+from tierline.actions.approvals import approval_needed
 from tierline.audit import access
 from tierline.audit.event_types import EventType
 from tierline.audit.models import AccessChannel
@@ -45,9 +46,7 @@ from tierline.escalations.models import OPEN_STATUSES
 from tierline.privacy.masking import NO_MASK, Mask, mask_for
 from tierline.sla.display import sla_rows
 from tierline.tenancy import scoping
-from tierline.tenancy.models import Team, TeamMember, Tenant
-
-PAGE_SIZE = 50
+from tierline.tenancy.models import Team, Tenant
 
 
 # -- shared helpers --------------------------------------------------------------------------
@@ -125,17 +124,6 @@ def _label(choices, value) -> str:
         return str(value)
 
 
-# -- list ------------------------------------------------------------------------------------
-def _keyset_page(qs, cursor: str | None):
-    """queries.page() for a queryset it cannot express (several teams at once); same cursors."""
-    qs = qs.select_related(*queries.LIST_RELATED).order_by("-id")
-    if cursor:
-        qs = qs.filter(id__lt=queries.decode_cursor(cursor))
-    rows = list(qs[: PAGE_SIZE + 1])
-    next_cursor = queries.encode_cursor(rows[PAGE_SIZE - 1].pk) if len(rows) > PAGE_SIZE else None
-    return rows[:PAGE_SIZE], next_cursor
-
-
 def _list_filters(data: dict, view: str, user) -> queries.ListFilters:
     status = data.get("status") or ""
     return queries.ListFilters(
@@ -149,76 +137,6 @@ def _list_filters(data: dict, view: str, user) -> queries.ListFilters:
 @ui_view
 def home(request):
     return redirect("escalations:list")
-
-
-def _my_team_ids(actor, user) -> list[int]:
-    return list(scoping.scoped(TeamMember.objects.filter(user=user), actor).values_list("team_id", flat=True))
-
-
-def list_queryset(actor, user, data: dict):
-    """Every escalation the list shows for these (cleaned) filters and tab, unpaged and unordered:
-    what "Export this list" exports, so the file holds exactly the rows on screen."""
-    view = data.get("view") or "mine"
-    qs = queries.filtered(actor, _list_filters(data, view, user))
-    if view == "team":
-        qs = qs.filter(team_id__in=_my_team_ids(actor, user))
-    elif view == "at_risk":
-        qs = qs.filter(sla_breach_at__isnull=False)
-    return qs
-
-
-@ui_view
-def escalation_list(request):
-    actor, user = _actor(request), request.user
-    tenants = _tenants(user)
-    form = forms.FilterForm(request.GET, tenants=tenants)
-    form.is_valid()  # invalid filters are shown as errors and ignored; the valid ones apply
-    data = form.cleaned_data
-    view = data.get("view") or "mine"
-    f = _list_filters(data, view, user)
-    my_team_ids = _my_team_ids(actor, user)
-
-    cursor, error = request.GET.get("cursor") or None, None
-    if cursor:
-        try:
-            queries.decode_cursor(cursor)
-        except InvalidInput:
-            cursor, error = None, "That page link is not valid any more; showing the first page."
-    if view == "team":
-        rows, next_cursor = _keyset_page(queries.filtered(actor, f).filter(team_id__in=my_team_ids), cursor)
-    elif view == "at_risk":
-        # Soonest breach first (already breached on top); one page is what a supervisor acts on.
-        rows = list(queries.filtered(actor, f).filter(sla_breach_at__isnull=False)
-                    .select_related(*queries.LIST_RELATED).order_by("sla_breach_at", "id")[:PAGE_SIZE])
-        next_cursor = None
-    else:
-        rows, next_cursor = queries.page(actor, f, cursor=cursor, limit=PAGE_SIZE)
-    now = timezone.now()
-    for row in rows:
-        row.created_ago, row.updated_ago = ago(row.created_at, now), ago(row.updated_at, now)
-        row.sla_badge = sla_badge(row.sla_breach_at, now)
-        row.shown_customer = mask_for(actor, row.tenant_id).customer(row.customer) if row.customer_id else None
-
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    first_qs, next_qs = params.urlencode(), None
-    if next_cursor:
-        params["cursor"] = next_cursor
-        next_qs = params.urlencode()
-    open_qs = queries.filtered(actor, queries.ListFilters(status=["open"]))
-    counts = {"mine": open_qs.filter(owner=user).count(), "team": open_qs.filter(team_id__in=my_team_ids).count(),
-              "open": open_qs.count(), "at_risk": open_qs.filter(sla_breach_at__isnull=False).count()}
-    # Tabs start unfiltered: htmx swaps only the results, so links built from this request's
-    # filters would go stale as soon as a filter changes.
-    tabs = [{"code": code, "label": label, "count": counts[code], "active": code == view,
-             "url": f"{reverse('escalations:list')}?view={code}"} for code, label in forms.VIEWS]
-    ctx = {
-        "form": form, "rows": rows, "view": view, "tabs": tabs, "next_qs": next_qs, "first_qs": first_qs,
-        "error": error, "paged": bool(cursor), "multi_tenant": len(tenants) > 1, "has_teams": bool(my_team_ids),
-        "view_label": dict(forms.VIEWS)[view],
-    }
-    template = "escalations/_results.html" if _partial(request) else "escalations/list.html"
-    return render(request, template, ctx)
 
 
 # -- create ----------------------------------------------------------------------------------
@@ -324,6 +242,10 @@ ACTIONS: dict[str, Act] = {
                        root_cause_category=d["root_cause_category"], compensation_amount=d["compensation_amount"],
                        compensation_currency=d["compensation_currency"], **kw),
                    _move("resolve"), "Resolved."),
+    "request-approval": Act("Request approval", Perm.WORK, forms.RequestApprovalForm,
+                            lambda r, e, d, kw: _request_approvals(e, d, kw),
+                            lambda e, m, w: False, "Approval requested: a manager decides on the approvals page.",
+                            kind="hidden"),
     "de-escalate": Act("De-escalate", Perm.ESCALATE, forms.DeEscalateForm,
                        lambda r, e, d, kw: actions.de_escalate(e, reason=d["reason"], team=d["team"], **kw),
                        lambda e, m, w: states.is_open(e.status) and e.level > 1, "De-escalated."),
@@ -344,7 +266,25 @@ ACTIONS: dict[str, Act] = {
                   danger=True),
 }
 # The actions name the other escalation `target` whatever the form calls it.
-FIELD_ALIASES = {"merge": {"target": "into"}, "tags": {"tags": "add"}}
+FIELD_ALIASES = {"merge": {"target": "into"}, "tags": {"tags": "add"},
+                 "request-approval": {"reason": "approval_reason", "amount": "compensation_amount",
+                                      "currency": "compensation_currency"}}
+# A hidden action's refusal is shown on the panel it was sent from.
+SENT_FROM = {"request-approval": "resolve"}
+
+
+def _request_approvals(esc, d, kw):
+    """One request per approval the resolution as filled in would need."""
+
+    kinds = approval_needed(esc, amount=d["compensation_amount"], resolution_code=d["resolution_code"])
+    if not kinds:
+        raise InvalidInput("this resolution needs no approval: resolve it directly",
+                           code="no_approval_needed", fields={"compensation_amount": "within the threshold"})
+    for kind in kinds:
+        esc, _ = actions.request_approval(
+            esc, kind=kind, reason=d["approval_reason"], amount=d["compensation_amount"],
+            currency=d["compensation_currency"], **kw)
+        kw = {**kw, "expected_version": esc.version}
 
 
 # -- timeline ----------------------------------------------------------------------------------
@@ -392,6 +332,8 @@ def _describe(ev, names: _Names, data=None) -> tuple[str, str]:
         text = f"{verb} from {names.team(d.get('from_team'))} to {names.team(d.get('to_team'))}"
         if d.get("trigger"):
             text += f" ({_label(Trigger, d['trigger']).lower()})"
+        if after("owner"):
+            text += f"; owner {names.user(after('owner'))}"
         return _with_reason(text, d), ""
     if code == "acknowledged":
         return ("Acknowledged" + (f" and taken by {names.user(after('owner'))}" if after("owner") else "")), ""
@@ -516,11 +458,9 @@ def _detail_context(request, esc, *, failed=None):
     for name, act in ACTIONS.items():
         if not (role and role_allows(role, act.perm) and act.when(esc, moves, watching)):
             continue
-        if failed and failed[0] == name:
-            form = failed[1]
-        else:
-            form = act.form(esc=esc, action=name)
-        offered.append({"name": name, "act": act, "form": form, "open": bool(failed and failed[0] == name),
+        shown_failed = failed and SENT_FROM.get(failed[0], failed[0]) == name
+        form = failed[1] if shown_failed else act.form(esc=esc, action=name)
+        offered.append({"name": name, "act": act, "form": form, "open": bool(shown_failed),
                         "url": reverse("escalations:action", args=[esc.reference, name])})
     links = ([{"kind": _label(LinkKind, ln.kind), "other": ln.target} for ln in links_out]
              + [{"kind": f"{_label(LinkKind, ln.kind)} (from)", "other": ln.source} for ln in links_in])
@@ -532,6 +472,7 @@ def _detail_context(request, esc, *, failed=None):
         "compose": [a for a in offered if a["act"].kind == "compose"],
         "panels": [a for a in offered if a["act"].kind == "panel"],
         "tag_form": next((a for a in offered if a["name"] == "tags"), None),
+        "approvals": list(esc.approvals.select_related("decided_by").order_by("pk")),
         "resolved": bool(esc.resolved_at or esc.resolution_summary),
         "resolution_label": _label(ResolutionCode, esc.resolution_code) if esc.resolution_code else "",
         "root_cause_label": _label(RootCauseCategory, esc.root_cause_category) if esc.root_cause_category else "",

@@ -18,7 +18,8 @@ from tierline.core.errors import NotFound, PermissionDenied
 from tierline.core.inputs import parse_id
 from tierline.escalations import forms as esc_forms
 from tierline.escalations import queries
-from tierline.escalations.views import _tenants, list_queryset, ui_view
+from tierline.escalations.views import _tenants, ui_view
+from tierline.escalations.views_lists import list_queryset
 from tierline.privacy.masking import customer_names, mask_for
 from tierline.reports import dashboards, exports, services
 from tierline.reports.charts import report_charts

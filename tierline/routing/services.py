@@ -11,11 +11,12 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
 from tierline.calendars.timecalc import is_open
 from tierline.core.actors import Actor
 from tierline.core.checks import require_aware
-from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
+from tierline.core.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from tierline.routing import matrix as pure
 from tierline.routing.decide import plan, shift_calendar, version_in_force
 from tierline.routing.matrix_yaml import MatrixYamlError, dump_matrix_yaml, load_matrix_yaml
@@ -149,3 +150,40 @@ def version_dict(version: MatrixVersion) -> dict:
             "effective_from": version.effective_from, "created_at": version.created_at,
             "published_at": version.published_at, "rules": len(version.spec.get("rules", []))}
 
+
+
+def escalate_plan(esc, *, now: dt.datetime):
+    """What escalating `esc` without further thought does: the matrix's team when it names one the
+    case can go up to, else the next level up. Returns (plan, error); the escalate form defaults to
+    plan.team, so the guidance panel and the submitted form name the same team and owner."""
+
+    kw = dict(type=esc.type, priority=esc.priority, title=esc.title, description=esc.description,
+              customer=esc.customer if esc.customer_id else None, channel=esc.channel, now=now, lock=False)
+    error = None
+    try:
+        routed = plan(esc.tenant, **kw)
+        if routed.team.pk != esc.team_id and routed.team.level >= esc.level:
+            return routed, None
+    except DomainError as exc:
+        error = None if exc.code == "no_route" else exc.message
+    parent = esc.team.parent if esc.team.parent_id else None
+    if parent is None:
+        return None, error
+    return plan(esc.tenant, team=parent, **kw), error
+
+
+def escalate_guidance_context(esc, *, now) -> dict:
+    """The escalate panel's guidance: the team the form defaults to, and who its policy gives it to."""
+    routed, error = escalate_plan(esc, now=now)
+    result = None
+    if routed is not None:
+        result = routed.as_dict()
+        result["team"], result["team_level"] = routed.team, routed.team.level
+        # A rule that does not name this team only lent its SLA and priority: say "escalating sends".
+        result["by_matrix"] = bool(routed.rule) and routed.team.pk != (esc.team.parent_id or 0)
+    owner = None
+    if result and result["owner_id"]:
+
+        owner = User.objects.filter(pk=result["owner_id"]).first()
+    return {"g": result, "error": error, "owner": owner, "escalating": True, "routed": routed,
+            "next_up": {"esc": esc, "parent": esc.team.parent}}

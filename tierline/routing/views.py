@@ -63,13 +63,11 @@ def create_guidance(request):
 
 @ui_view
 def escalate_guidance(request, reference: str):
-    """Shown in the escalate panel: the matrix's answer for this case, and the next team up."""
+    """The escalate panel's guidance on its own (the detail page renders it inline)."""
     esc = _get(request, reference)
     if not role_allows(roles_of(request.user).get(esc.tenant_id, ""), Perm.ESCALATE):
         return render(request, "routing/_guidance.html", {"error": "Your role does not allow escalating."}, status=403)
-    return _guidance(request, esc.tenant, type=esc.type, priority=esc.priority, title=esc.title,
-                     description=esc.description, customer=esc.customer, channel=esc.channel,
-                     quiet_no_route=True, next_up={"esc": esc, "parent": esc.team.parent})
+    return render(request, "routing/_guidance.html", services.escalate_guidance_context(esc, now=timezone.now()))
 
 
 @ui_view

@@ -47,6 +47,14 @@ def _approval(world, esc):
     return {"approval": approval.pk}
 
 
+def _requested(world, own) -> int:
+    """An approval someone else asked for (nobody decides their own), in this or another tenant."""
+    esc = _esc(world, own)
+    actor = world.actor("agent") if own else Actor.for_user(world.other_user)
+    _, approval = actions.request_approval(esc, actor=actor, now=world.now, kind="policy_exception", reason="r")
+    return approval.pk
+
+
 def _attachment(world, own):
     esc = _esc(world, own)
     actor = world.actor("admin") if own else Actor.for_user(world.other_user)
@@ -74,6 +82,16 @@ ENTRIES = [
     Page("escalations/<str:reference>/", url=ref_url()),
     Page("escalations/<str:reference>/do/<str:action>/", perm=Perm.WORK, url=ref_url("do/note/"), method="post",
          data=lambda w, url: {"body": "a note", "version": _version(url)}, htmx=True),
+    Page("escalations/customers/", perm=Perm.CREATE, htmx=True,
+         url=lambda w, own: f"/escalations/customers/?tenant={'ACME' if own else 'GLOBEX'}&customer_q=a"),
+    # Bulk work is for leads; a role without assign is refused before any id is looked at.
+    Page("escalations/bulk/", perm=Perm.ASSIGN, method="post", ok=(302,),
+         url=lambda w, own: f"/escalations/bulk/?case={_esc(w, own).pk}",
+         data=lambda w, url: {"ids": url.split("case=")[1], "action": "acknowledge", "reason": "r"}),
+    Page("approvals/", perm=Perm.APPROVE_COMPENSATION, cross_tenant=False, url=lambda w, own: "/approvals/"),
+    Page("approvals/<int:pk>/decide/", perm=Perm.APPROVE_COMPENSATION, method="post", ok=(302,),
+         url=lambda w, own: f"/approvals/{_requested(w, own)}/decide/",
+         data=lambda w, url: {"decision": "approve", "note": "ok"}),
     # API: list, create, read
     Operation("get", "/api/v1/escalations", Perm.VIEW, cross_tenant=False),
     Operation("post", "/api/v1/escalations", Perm.CREATE, _create),

@@ -90,24 +90,24 @@ def test_status_filter_and_bad_values_do_not_break_the_list(sup, world):
     assert esc.reference in list_refs(response)
 
 
-def test_keyset_pagination(sup, world, monkeypatch):
-    from tierline.escalations import views
+def test_numbered_pages_with_totals(sup, world, monkeypatch):
+    from tierline.escalations import views_lists
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views.queries, "page", _small_page(views.queries.page))
+    monkeypatch.setattr(views_lists, "PAGE_SIZE", 2)
     refs = [world.escalation(title=f"E{i}").reference for i in range(5)]
     url = reverse("escalations:list")
     first = sup.get(url, {"view": "open"})
-    assert list_refs(first) == refs[::-1][:2]
-    next_link = re.search(r'rel="next" href="\?([^"]+)"', first.content.decode()).group(1).replace("&amp;", "&")
+    html = first.content.decode()
+    assert list_refs(first) == refs[::-1][:2] and "1–2 of 5" in html
+    assert 'aria-current="page">1<' in html and ">3</a>" in html
+    next_link = re.search(r'rel="next" href="\?([^"]+)"', html).group(1).replace("&amp;", "&")
     second = sup.get(f"{url}?{next_link}")
-    assert list_refs(second) == refs[::-1][2:4]
-
-
-def _small_page(page):
-    def wrapped(actor, f, *, cursor=None, limit=50):
-        return page(actor, f, cursor=cursor, limit=2)
-    return wrapped
+    assert list_refs(second) == refs[::-1][2:4] and "3–4 of 5" in second.content.decode()
+    last = sup.get(url, {"view": "open", "page": "3"})
+    assert list_refs(last) == refs[:1] and "5–5 of 5" in last.content.decode()
+    # A page past the end or not a number shows the nearest real page, never an error.
+    assert list_refs(sup.get(url, {"view": "open", "page": "99"})) == refs[:1]
+    assert list_refs(sup.get(url, {"view": "open", "page": "x"})) == refs[::-1][:2]
 
 
 # -- create ----------------------------------------------------------------------------------
@@ -330,8 +330,9 @@ def test_detail_page_query_count_is_bounded(sup, world, django_assert_max_num_qu
         from tierline import actions
 
         actions.add_internal_note(esc, f"note {i}", actor=world.actor(), now=world.now)
-    # 16 for the page itself, +1 the access-log insert, +1 the problem card's links and +1 its root causes.
-    with django_assert_max_num_queries(19):
+    # 16 for the page itself, +1 the access-log insert, +1 the problem card's links and +1 its root causes,
+    # +8 the escalate panel's plan (matrix, SLA policy, the receiving team's roster and load, its owner).
+    with django_assert_max_num_queries(27):
         sup.get(detail_url(esc))
 
 
@@ -361,7 +362,8 @@ def test_user_with_two_clients_picks_the_client_and_its_teams(client, world):
 def test_list_query_count_does_not_grow_with_rows(sup, world, django_assert_max_num_queries):
     for i in range(12):
         world.escalation(title=f"E{i}", owner=world.users["supervisor"])
-    with django_assert_max_num_queries(12):
+    # +1 the page total ("1–12 of 12"), +1 the bulk toolbar's owner choices (a supervisor's).
+    with django_assert_max_num_queries(14):
         response = sup.get(reverse("escalations:list"), {"view": "open"})
     assert len(list_refs(response)) == 12
 

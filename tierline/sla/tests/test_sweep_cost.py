@@ -76,9 +76,10 @@ def test_a_tick_costs_a_bounded_number_of_queries_and_leaves_no_log_copy_behind(
         assert sweep(world.now + 4 * H)["sla_ticked"] == 5  # warning, notify, breach, escalate
     # Per escalation: the claim (row, team and parent), the log, the supervisor chain above the
     # parent (one query per team) and its leads, the row, the chain head (2, or 1 with the events
-    # on PostgreSQL), the events, the deadlines, the people to tell, the outbox, the savepoint (2);
-    # plus the sweep's own few: 83 on SQLite, where reading and writing through the ORM took 138.
-    assert len(ctx.captured_queries) <= 95, [q["sql"][:80] for q in ctx.captured_queries]
+    # on PostgreSQL), the events, the deadlines, the people to tell, the outbox, the savepoint (2),
+    # the receiving team's assignment policy (who takes the escalated case); plus the sweep's own
+    # few: 94 on SQLite, 92 on PostgreSQL, where reading and writing through the ORM took 138.
+    assert len(ctx.captured_queries) <= 100, [q["sql"][:80] for q in ctx.captured_queries]
     assert all(fresh(e).level == 2 for e in escs)
     assert tenant_chain_problem(world.tenant.pk) is None
 
