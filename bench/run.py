@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ALL = ["actions", "routing", "outbox", "sla_sweep", "api", "reports", "recurring", "firststart"]
+ALL = ["actions", "routing", "outbox", "sla_sweep", "api", "reports", "recurring", "firststart", "clock", "openapi"]
 
 
 def postgres_up() -> bool:
@@ -43,6 +43,8 @@ def main() -> int:
         "sla_sweep": lambda db: ["sla_sweep.py", "--db", db] + ([] if args.full else ["--sizes", "10000,100000"]),
         "api": lambda db: ["api.py", "--db", db, "--rows", rows],
         "recurring": lambda db: ["recurring.py"],
+        "clock": lambda db: ["clock.py"] if db == "sqlite" else None,  # pure: no database
+        "openapi": lambda db: ["openapi.py"] if db == "sqlite" else None,
         "firststart": lambda db: ["firststart.py"] if db == "sqlite" else None,  # devrun is SQLite only
         "reports": lambda db: ["reports.py", "--db", db] + ([] if args.full else ["--count", "100000"]),
     }

@@ -2,10 +2,8 @@
 are Europe/London Mon-Fri 09:00-17:00 with English bank holidays (GMT = UTC until 29 March 2026),
 24x7 is plain elapsed time."""
 
-import statistics
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -451,21 +449,19 @@ def test_the_module_is_pure():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[3])
 
 
-def test_evaluate_is_fast_with_a_warm_calendar_cache():
+def test_a_warm_evaluation_parses_the_policy_and_calendar_once_and_answers_the_same():
+    # Speed is measured in bench/clock.py; here the behaviour that makes it fast: the policy and
+    # its calendar are parsed once per distinct snapshot, and a cached answer equals a fresh one.
+    from tierline.sla import clock as clock_module
+
     log = Log(FRI_16, policy(OFFICE, warnings=[75, 90], steps=STEPS, acknowledgement=H, first_response=2 * H,
                              update=4 * H, resolution=16 * H))
     log.ack(FRI_16 + 10 * MIN).progress(FRI_16 + 20 * MIN)
-    for day in range(4):
-        t = at("2026-03-09T09:30+00:00") + day * 24 * H
-        log.reply(t).pend(t + H).add(E.STATUS_CHANGED, t + 3 * H, status="in_progress")
-        log.add(E.INTERNAL_NOTE, t + 4 * H, body="note")
-    log.escalate(at("2026-03-12T15:00+00:00"), 2, 20)
-    assert len(log.events) == 21
     as_of = at("2026-03-13T12:00+00:00")
-    evaluate(log.events, as_of)
-    runs = []
-    for _ in range(50):
-        started = time.perf_counter()
-        evaluate(log.events, as_of)
-        runs.append(time.perf_counter() - started)
-    assert statistics.median(runs) < 0.005  # about 0.3 ms on a laptop; generous for shared CI
+    clock_module._policy.cache_clear()
+    clock_module._calendar.cache_clear()
+    first = evaluate(log.events, as_of)
+    for _ in range(5):
+        assert evaluate(log.events, as_of) == first
+    assert clock_module._policy.cache_info().misses == 1
+    assert clock_module._calendar.cache_info().misses == 1
