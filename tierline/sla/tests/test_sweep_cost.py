@@ -103,3 +103,30 @@ def test_the_log_copy_is_dropped_even_when_a_tick_fails(world, monkeypatch):
 
 def fresh(esc):
     return Escalation.objects.get(pk=esc.pk)
+
+
+def _statements(ctx) -> int:
+    # Transaction control (BEGIN, COMMIT, savepoints) is not work: docs/architecture.md counts the rest.
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SET LOCAL")
+    return sum(1 for q in ctx.captured_queries if not q["sql"].lstrip().upper().startswith(control))
+
+
+def test_a_due_escalation_costs_ten_statements_as_the_architecture_says(world):
+    # A tick with no step to run (warnings and the breach recorded): what every due escalation
+    # pays. Measured as the difference between sweeping six due escalations and one, so the
+    # sweep's own fixed cost (the "anything due?" probe, the lease, the end of the batch) drops out.
+    setup_policy(world, {"timezone": "UTC", "always_open": True})
+    world.customer.email = ""
+    world.customer.save()
+    SlaPolicy.objects.update(steps=[])
+    world.escalation(title="warm")
+    assert sweep(world.now + 4.5 * H)["sla_ticked"] == 1  # compiled reads and the lease, as a running worker has them
+    world.escalation(title="one")
+    with CaptureQueriesContext(connection) as ctx_one:
+        assert sweep(world.now + 4.6 * H)["sla_ticked"] == 1
+    for i in range(6):
+        world.escalation(title=f"six {i}")
+    with CaptureQueriesContext(connection) as ctx_six:
+        assert sweep(world.now + 4.7 * H)["sla_ticked"] == 6
+    per_escalation = (_statements(ctx_six) - _statements(ctx_one)) / 5
+    assert per_escalation <= 10, [q["sql"][:90] for q in ctx_six.captured_queries]
