@@ -21,6 +21,7 @@ from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
 from tierline.core.canonical import jsonable
 from tierline.core.checks import choice, require_aware, text  # noqa: F401  (the verbs use them through _base)
+from tierline.core.compiled import fetch_instances
 from tierline.core.errors import IllegalTransition, NotFound, PermissionDenied, StaleVersion
 from tierline.core.writepath import write_path
 from tierline.escalations import states
@@ -148,6 +149,10 @@ def check_version(esc: Escalation, expected_version: int | None) -> None:
         )
 
 
+def _lock_query():
+    return Escalation.objects.select_for_update().filter(pk=0)
+
+
 @contextlib.contextmanager
 def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
            expected_version: int | None = None):
@@ -158,11 +163,16 @@ def mutate(escalation, *, actor: Actor, now: dt.datetime, perm: Perm, name: str,
     pk = escalation.pk if isinstance(escalation, Escalation) else escalation
     with write_path(name), transaction.atomic():
         # A plain primary-key lock: no joins (team, owner load lazily when an action needs them),
-        # because compiling a wide joined SELECT costs more than the lock itself.
+        # compiled once per connection (core/compiled.py): compiling the forty-column SELECT cost
+        # more than locking and reading the row.
         try:
-            esc = Escalation.objects.select_for_update().get(pk=pk)
-        except Escalation.DoesNotExist:
-            raise NotFound("escalation not found") from None
+            key = int(pk)
+        except (TypeError, ValueError):
+            key = 0
+        found = fetch_instances("escalation_lock", _lock_query, [key]) if 0 < key < 2 ** 63 else None
+        if not found:
+            raise NotFound("escalation not found")
+        esc = found[0]
         scoping.check(actor, perm, esc.tenant_id)
         if actor.kind == "api_token" and actor.token.scope == "read":
             # Every mutate() writes; a view-level permission (e.g. recording a client's request) is

@@ -128,9 +128,9 @@ def test_unacknowledged_request_is_reported_once_when_overdue(world):
     esc = world.escalation()
     actions.request_client_escalation(esc, reason="Call me", source="api", actor=Actor.for_customer(world.customer),
                                       now=world.now)
-    assert sweep_client_requests(world.now + dt.timedelta(minutes=29)) == {"client_requests_overdue": 0}
-    assert sweep_client_requests(world.now + dt.timedelta(minutes=31)) == {"client_requests_overdue": 1}
-    assert sweep_client_requests(world.now + dt.timedelta(minutes=40)) == {"client_requests_overdue": 0}
+    assert sweep_client_requests(world.now + dt.timedelta(minutes=29)) == {"client_requests_overdue": 0, "client_requests_parked": 0}
+    assert sweep_client_requests(world.now + dt.timedelta(minutes=31)) == {"client_requests_overdue": 1, "client_requests_parked": 0}
+    assert sweep_client_requests(world.now + dt.timedelta(minutes=40)) == {"client_requests_overdue": 0, "client_requests_parked": 0}
     overdue = Event.objects.filter(escalation=esc, type=EventType.CLIENT_REQUEST_OVERDUE).get()
     assert overdue.actor_label == "system:client-request-timer"
     # The next level's lead (L2 has none, so L3 … L4's manager) hears about it.

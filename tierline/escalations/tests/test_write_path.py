@@ -214,7 +214,7 @@ RAW_WRITE = re.compile(
 def allowed(path: Path) -> bool:
     rel = path.relative_to(ROOT)
     return (
-        rel.parts[:2] == ("escalations", "actions")
+        rel.parts[0] == "actions"
         or rel.as_posix() == "audit/append.py"
         or "migrations" in rel.parts
         or "tests" in rel.parts
@@ -350,7 +350,7 @@ def test_no_module_outside_the_actions_writes_escalations_or_events():
 def test_the_scan_covers_the_code_that_could_be_tempted():
     names = {p.relative_to(ROOT).as_posix() for p in scanned_files()}
     assert {"escalations/views.py", "escalations/api.py", "escalations/models.py", "audit/models.py",
-            "audit/chain.py", "notifications/outbox.py", "testing/world.py"} <= names
+            "audit/chain.py", "notifications/delivery.py", "testing/world.py"} <= names
     assert not any(n.startswith("actions/") or n == "audit/append.py" for n in names)
 
 

@@ -67,7 +67,9 @@ def test_queue_list_page_queries_do_not_grow_with_rows(sup, world, view):
     add_escalations(world, 30)
     many = queries_for(lambda: sup.get(url, {"view": view}))
     assert many == few, f"{view}: {few} queries for 3 rows, {many} for 33"
-    assert many <= 12
+    # 12 before numbered pages: the page total (COUNT) and the bulk form's owner list add one each;
+    # the team tab reads the user's teams for the rows and again for its tab count.
+    assert many <= (15 if view == "team" else 14)
 
 
 def test_api_list_queries_do_not_grow_with_rows(api, world):
