@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tierline.demo.context.demo_loading",
+                "tierline.tenancy.context.can_configure",
             ],
         },
     },

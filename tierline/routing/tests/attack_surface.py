@@ -2,7 +2,7 @@
 
 from tierline.accounts.permissions import Perm
 from tierline.routing import services
-from tierline.routing.tests.test_intake import MATRIX
+from tierline.routing.tests.test_intake import MATRIX, vip_policy
 from tierline.testing.attack import Operation, Page
 
 M = "/api/v1/routing/tenants/{code}/matrix"
@@ -15,12 +15,14 @@ def _code(world, own):
 def _draft(world, own):
     if not own:  # the tenant lookup refuses before the number matters
         return {"code": world.other_tenant.code, "number": 1}, {}
+    vip_policy(world)
     version, _ = services.import_draft(world.tenant, MATRIX, actor=world.actor("admin"), now=world.now)
     return {"code": world.tenant.code, "number": version.number}, {}
 
 
 def _published(world, own):
     if own:
+        vip_policy(world)
         version, _ = services.import_draft(world.tenant, MATRIX, actor=world.actor("admin"), now=world.now)
         services.publish(world.tenant, version.number, actor=world.actor("admin"), now=world.now)
     return {"code": _code(world, own)}, None
