@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import holidays
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from tierline.calendars.spec import CalendarError, calendar_from_dict
 from tierline.calendars.timecalc import WEEKDAYS
@@ -69,19 +70,19 @@ class CalendarForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="one date a line (YYYY-MM-DD), e.g. a company day off")
 
-    def __init__(self, *args, tenant, instance: Calendar | None = None, **kwargs):
+    def __init__(self, data=None, *, tenant, instance: Calendar | None = None, **kwargs):
         self.tenant, self.instance = tenant, instance
         spec = instance.spec if instance else {"timezone": "UTC", "hours": {
             d: [["09:00", "17:00"]] for d in WEEKDAYS[:5]}}
         self.special = spec.get("special") or {}
-        if not args and "initial" not in kwargs:
+        if data is None and "initial" not in kwargs:
             hol = spec.get("holidays") or {}
             kwargs["initial"] = {
                 "name": instance.name if instance else "", "timezone": spec.get("timezone", "UTC"),
                 "always_open": spec.get("always_open", False), "holiday_country": hol.get("country") or "",
                 "holiday_subdivision": hol.get("subdivision") or "", "closed": "\n".join(spec.get("closed") or []),
                 **{f"hours_{d}": shifts_text((spec.get("hours") or {}).get(d, [])) for d in WEEKDAYS}}
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
         for d in WEEKDAYS:
             self.fields[f"hours_{d}"] = forms.CharField(
                 label=DAY_NAMES[d], required=False, max_length=200, validators=[inputs.validate_text],
@@ -218,6 +219,18 @@ class PolicyForm(forms.ModelForm):
                 raise forms.ValidationError(f"“{part}” is not a percentage between 1 and 99")
             out.append(value)
         return sorted(set(out))
+
+    def _update_errors(self, errors):
+        # The model names its own fields (resolution, warnings, steps); the form shows them as
+        # hours/minutes, a percentage list and a step table.
+        if hasattr(errors, "error_dict"):
+            moved = {"warnings": "warnings_text", **{attr: f"{attr}_h" for attr, _, _ in TARGET_FIELDS}}
+            remapped: dict = {}
+            for key, value in errors.error_dict.items():
+                key = moved.get(key, key)
+                remapped.setdefault(key if key in self.fields else NON_FIELD_ERRORS, []).extend(value)
+            errors = forms.ValidationError(remapped)
+        super()._update_errors(errors)
 
     def _post_clean(self):
         data = self.cleaned_data

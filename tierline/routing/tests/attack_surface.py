@@ -28,7 +28,20 @@ def _published(world, own):
     return {"code": _code(world, own)}, None
 
 
+def _config(suffix=""):
+    def url(world, own):
+        number = _draft(world, own)[0]["number"] if "{n}" in suffix else 0
+        return f"/config/{_code(world, own)}/matrix/" + suffix.format(n=number)
+    return url
+
+
 ENTRIES = [
+    Page("config/<str:code>/matrix/", perm=Perm.CONFIGURE, url=_config()),
+    Page("config/<str:code>/matrix/dry-run/", perm=Perm.CONFIGURE, url=_config("dry-run/")),
+    Page("config/<str:code>/matrix/<int:number>/", perm=Perm.CONFIGURE, url=_config("{n}/")),
+    Page("config/<str:code>/matrix/<int:number>/publish/", perm=Perm.CONFIGURE, url=_config("{n}/publish/")),
+    Page("config/<str:code>/matrix/<int:number>/discard/", perm=Perm.CONFIGURE, url=_config("{n}/discard/"),
+         method="post", data=lambda w, url: {}, ok=(302,)),
     Page("routing/guidance/", perm=Perm.CREATE, cross_tenant=False,
          url=lambda w, own: "/routing/guidance/?tenant=ACME&type=technical&priority=P2", htmx=True),
     Page("routing/matrix/", cross_tenant=False, url=lambda w, own: "/routing/matrix/", ok=(302,)),
