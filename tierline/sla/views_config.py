@@ -98,7 +98,9 @@ def calendar_preview(request, tenant):
             cal = calendar_from_dict(form.cleaned_data["spec"])
             start = _as_calendar_time(preview.cleaned_data["start"], cal)
             due = add_business_time(start, preview.cleaned_data["duration"], cal)
-            ctx.update(due=due.astimezone(cal.zone), start=start, duration=_hm(
+            # Formatted here: the date filter would show them in the viewer's zone, not the calendar's.
+            ctx.update(due=f"{due.astimezone(cal.zone):%a %d %b %Y %H:%M}", start=f"{start:%a %d %b %Y %H:%M}",
+                       duration=_hm(
                 preview.cleaned_data["duration"].total_seconds()), zone=cal.timezone)
         except (CalendarError, ValueError, OverflowError, TypeError) as exc:
             ctx["error"] = str(exc)

@@ -47,7 +47,7 @@ def test_due_at_preview_counts_business_time_only(client, world):
     data = {"name": "", "timezone": "Europe/London", "holiday_country": "GB", "holiday_subdivision": "ENG",
             "closed": "", **WEEK, "start": "2026-12-18T16:00", "hours": "3", "minutes": "0"}
     html = client.post("/config/ACME/calendars/preview/", data, HTTP_HX_REQUEST="true").content.decode()
-    assert "due <strong data-due>Mon 21 Dec 2026 11:00</strong>" in html
+    assert "due <strong data-due>Mon 21 Dec 2026 11:00</strong> (Europe/London)" in html
     # Christmas Day and Boxing Day (observed Monday 28th) are holidays in England.
     data.update(start="2026-12-24T16:00", closed="2026-12-24")
     html = client.post("/config/ACME/calendars/preview/", data).content.decode()
