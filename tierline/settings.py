@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tierline.demo.context.demo_loading",
                 "tierline.escalations.navigation.nav",
+                "tierline.tenancy.context.can_configure",
             ],
         },
     },

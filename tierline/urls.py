@@ -7,6 +7,7 @@ from tierline.notifications import devmail
 from tierline.routing import views as routing_views
 from tierline.runtime import views as runtime_views
 from tierline.sla import views as sla_views
+from tierline.tenancy import views as tenancy_views
 
 urlpatterns = [
     path("healthz", runtime_views.healthz, name="healthz"),
@@ -28,5 +29,8 @@ urlpatterns = [
     path("routing/<str:code>/matrix/", routing_views.matrix_page, name="routing-matrix"),
     path("escalations/<str:reference>/guidance/", routing_views.escalate_guidance, name="routing-escalate-guidance"),
     path("reports/", include("tierline.reports.urls")),
+    path("config/", tenancy_views.config_home, name="config-home"),
+    path("config/", include("tierline.routing.urls")),
+    path("config/", include("tierline.sla.urls")),
     path("", include("tierline.escalations.urls")),
 ]

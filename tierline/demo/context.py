@@ -6,7 +6,6 @@ from django.conf import settings
 
 from tierline.demo.models import DemoLoad
 
-
 # Once this process has seen the load finish, pages stop asking (the demo loads once per database).
 _finished = False
 

@@ -68,6 +68,26 @@ def warnings_for(tenant_id: int, matrix: pure.Matrix, now: dt.datetime) -> list[
     return out
 
 
+# Problems that make a matrix unusable: a rule sending cases to a team, level or policy that does not
+# exist in this tenant would make every case it matches fail at intake. Publishing refuses them; the
+# other warnings (unreachable, overlap, nobody on shift) are advice and do not block.
+BLOCKING = frozenset({"missing_team", "missing_level", "missing_sla_policy"})
+
+
+def blocking_problems(warnings: list[dict]) -> list[dict]:
+    return [w for w in warnings if w["code"] in BLOCKING]
+
+
+def refuse_if_blocked(tenant, matrix: pure.Matrix, now: dt.datetime) -> None:
+    problems = blocking_problems(warnings_for(tenant.pk, matrix, now))
+    if problems:
+        raise InvalidInput(
+            "the matrix cannot be published: " + "; ".join(f"rule {p['rules'][0]!r}: {p['message']}"
+                                                             for p in problems[:20]),
+            code="matrix_not_publishable",
+            fields={f"rules.{p['rules'][0]}": p["message"] for p in problems[:50]})
+
+
 def import_draft(tenant, text: str, *, actor: Actor, now: dt.datetime, note: str = "") -> tuple[MatrixVersion, list]:
     require_aware(now)
     scoping.check(actor, Perm.CONFIGURE, tenant.pk)
@@ -115,7 +135,8 @@ def publish(tenant, number: int, *, actor: Actor, now: dt.datetime,
             # 9999 overflows every date computed from it.
             raise InvalidInput("a version can be scheduled at most a year ahead",
                                fields={"effective_from": "more than a year ahead"})
-        pure.matrix_from_dict(version.spec)  # drafts were validated at import; refuse a corrupted one
+        # Drafts were validated at import; refuse a corrupted one, and one whose targets are gone.
+        refuse_if_blocked(tenant, pure.matrix_from_dict(version.spec), now)
         version.state, version.effective_from = MatrixVersion.State.PUBLISHED, when
         version.published_at, version.published_by = now, actor.user
         version.save(update_fields=["state", "effective_from", "published_at", "published_by"])

@@ -15,8 +15,17 @@ class SecurityConfig(AppConfig):
         from django.shortcuts import redirect
         from django.urls import reverse
 
+        # ready(): views import models, which cannot load before the app registry is ready.
+        from tierline.tenancy.views import admin_refused
+
         def login(request, extra_context=None):
+            if request.user.is_authenticated:
+                # Signed in but not allowed: the sign-in page would send them straight back here.
+                return admin_refused(request)
             target = request.GET.get("next") or reverse("admin:index")
             return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
         admin.site.login = login
+        # Tenant admins configure their tenants in the configuration screens; the Django admin
+        # crosses every tenant, so it is for superusers only (staff flags alone open nothing).
+        admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser

@@ -2,7 +2,7 @@
 
 from tierline.accounts.permissions import Perm
 from tierline.routing import services
-from tierline.routing.tests.test_intake import MATRIX
+from tierline.routing.tests.test_intake import MATRIX, vip_policy
 from tierline.testing.attack import Operation, Page
 
 M = "/api/v1/routing/tenants/{code}/matrix"
@@ -15,18 +15,33 @@ def _code(world, own):
 def _draft(world, own):
     if not own:  # the tenant lookup refuses before the number matters
         return {"code": world.other_tenant.code, "number": 1}, {}
+    vip_policy(world)
     version, _ = services.import_draft(world.tenant, MATRIX, actor=world.actor("admin"), now=world.now)
     return {"code": world.tenant.code, "number": version.number}, {}
 
 
 def _published(world, own):
     if own:
+        vip_policy(world)
         version, _ = services.import_draft(world.tenant, MATRIX, actor=world.actor("admin"), now=world.now)
         services.publish(world.tenant, version.number, actor=world.actor("admin"), now=world.now)
     return {"code": _code(world, own)}, None
 
 
+def _config(suffix=""):
+    def url(world, own):
+        number = _draft(world, own)[0]["number"] if "{n}" in suffix else 0
+        return f"/config/{_code(world, own)}/matrix/" + suffix.format(n=number)
+    return url
+
+
 ENTRIES = [
+    Page("config/<str:code>/matrix/", perm=Perm.CONFIGURE, url=_config()),
+    Page("config/<str:code>/matrix/dry-run/", perm=Perm.CONFIGURE, url=_config("dry-run/")),
+    Page("config/<str:code>/matrix/<int:number>/", perm=Perm.CONFIGURE, url=_config("{n}/")),
+    Page("config/<str:code>/matrix/<int:number>/publish/", perm=Perm.CONFIGURE, url=_config("{n}/publish/")),
+    Page("config/<str:code>/matrix/<int:number>/discard/", perm=Perm.CONFIGURE, url=_config("{n}/discard/"),
+         method="post", data=lambda w, url: {}, ok=(302,)),
     Page("routing/guidance/", perm=Perm.CREATE, cross_tenant=False,
          url=lambda w, own: "/routing/guidance/?tenant=ACME&type=technical&priority=P2", htmx=True),
     Page("routing/matrix/", cross_tenant=False, url=lambda w, own: "/routing/matrix/", ok=(302,)),

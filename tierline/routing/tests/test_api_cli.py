@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tierline.routing.models import MatrixVersion
-from tierline.routing.tests.test_intake import MATRIX
+from tierline.routing.tests.test_intake import MATRIX, vip_policy
 
 
 def _auth(world, role="admin"):
@@ -15,6 +15,7 @@ def _auth(world, role="admin"):
 
 
 def test_import_publish_dry_run_and_export_over_the_api(client, world):
+    vip_policy(world)
     base = "/api/v1/routing/tenants/ACME/matrix"
     r = client.post(f"{base}/drafts", {"yaml": MATRIX, "note": "first"}, content_type="application/json",
                     **_auth(world))
@@ -69,6 +70,7 @@ def test_matrix_endpoints_refuse_attackers(client, world):
 
 
 def test_cli_import_export_and_dry_run(world, tmp_path, capsys):
+    vip_policy(world)
     path = tmp_path / "matrix.yaml"
     path.write_text(MATRIX)
     call_command("matrix", "import", str(path), "--tenant", "ACME", "--publish")

@@ -12,3 +12,10 @@ ENTRIES = [
     Operation("get", "/api/v1/customers/{customer_id}", Perm.VIEW,
               lambda w, own: ({"customer_id": (w.customer if own else w.other_customer).pk}, None)),
 ]
+
+from tierline.testing.attack import Page  # noqa: E402
+
+ENTRIES += [
+    # The configuration home lists only the tenants where the role may configure.
+    Page("config/", perm=Perm.CONFIGURE, cross_tenant=False, url=lambda w, own: "/config/"),
+]
