@@ -8,7 +8,8 @@ import warnings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tierline.learning import ml, tabular
+from tierline.learning import ml, routing_models, tabular
+from tierline.tenancy.models import Tenant
 
 
 def _columns(value: str) -> list[str]:
@@ -66,10 +67,6 @@ class Command(BaseCommand):
         self.stdout.write(f"train {result['n_train']} rows, test {result['n_test']} rows (the last ones)")
 
     def train(self, *, tenant, json: bool, **_):
-        # Imported here so `model evaluate` runs on a bare CSV without loading the routing models.
-        from tierline.learning import routing_models
-        from tierline.tenancy.models import Tenant
-
         found = Tenant.objects.filter(code__iexact=tenant).first()
         if found is None:
             raise CommandError(f"no tenant {tenant!r}")
