@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tierline.privacy",
     "tierline.reports",
     "tierline.problems",
+    "tierline.learning",
     "tierline.runtime",
     "tierline.demo",
 ]

@@ -117,11 +117,12 @@ def create_escalation(
                 op.note_change(field, None, value)
         extra = {"notify_users": routing.notify_users} if routing.notify_users else {}
         op.record(EventType.CREATED, reference=esc.reference, **extra)
-        if routing.matrix_version is not None or routing.assignment.get("strategy") not in (None, "manual"):
+        if (routing.matrix_version is not None or routing.learned
+                or routing.assignment.get("strategy") not in (None, "manual")):
             details = routing.as_dict()
             op.record(EventType.ROUTED, **{k: details[k] for k in (
                 "matrix_version", "rule", "trigger", "reasons", "near_misses", "require", "assignment",
-                "sla_policy_note")})
+                "sla_policy_note", "learned") if k != "learned" or details[k]})
         # The plan already chose the policy for this priority, type and tier (or the rule named it):
         # choosing again would read the policy table twice. Without one, apply_policy selects and
         # records why none applies (no match, or an ambiguity).

@@ -20,6 +20,7 @@ from tierline.calendars.timecalc import is_open
 from tierline.core.canonical import dumps
 from tierline.core.errors import InvalidInput
 from tierline.escalations.models import OPEN_STATUSES, Escalation
+from tierline.learning import routing_models as learned_routing
 from tierline.routing import assignment as pure_assign
 from tierline.routing import matrix as pure_matrix
 from tierline.routing.models import AgentProfile, Leave, MatrixVersion, RoutingSettings, TeamRouting
@@ -53,6 +54,7 @@ class Plan:
     require: list[str]
     owner_id: int | None = None
     assignment: dict = field(default_factory=dict)
+    learned: dict | None = None  # the learned model's team suggestion, when it routed the case
 
     def as_dict(self) -> dict:
         return {
@@ -62,7 +64,7 @@ class Plan:
             "level": self.level, "priority": self.priority,
             "sla_policy": ({"id": self.sla_policy.pk, "name": self.sla_policy.name} if self.sla_policy else None),
             "sla_policy_note": self.sla_policy_note, "notify_users": self.notify_users, "require": self.require,
-            "owner_id": self.owner_id, "assignment": self.assignment,
+            "owner_id": self.owner_id, "assignment": self.assignment, "learned": self.learned,
         }
 
 
@@ -212,6 +214,21 @@ def assign_in_team(team: Team, *, type: str, text: str, language: str | None, no
                             "required_skills": sorted(requirement.skills)}
 
 
+def learned_team(tenant, *, type, priority, title, description, customer, channel) -> dict | None:
+    """The tenant's learned team suggestion, when its confidence reaches the tenant's threshold."""
+    suggestion = learned_routing.suggest(tenant.pk, title=title, description=description or "", type=type,
+                                         priority=priority, channel=channel,
+                                         customer_tier=customer.tier if customer else None)
+    team = (suggestion or {}).get("team")
+    if team is None or team["confidence"] < learned_routing.threshold(tenant.pk):
+        return None
+    version = suggestion["version"]
+    return {"team": team["team"], "model_version": version, "confidence": team["confidence"],
+            "reasons": team["reasons"], "rule": f"learned routing model v{version}",
+            "why": (f"learned routing model v{version}: {team['label']} with confidence {team['confidence']:.0%}"
+                    f" ({', '.join(team['reasons']) or 'no single word stands out'})")}
+
+
 def plan(tenant, *, type: str, priority: str, title: str, description: str = "", customer=None,
          channel: str, custom_fields: dict | None = None, now: dt.datetime, team: Team | None = None,
          owner=None, lock: bool = False) -> Plan:
@@ -231,12 +248,17 @@ def plan(tenant, *, type: str, priority: str, title: str, description: str = "",
     outcome = rule.then if rule else None
     target = team
     overridden = None
+    learned = None
     if outcome is not None and (target is None or outcome.trigger == "priority_based"):
         # An urgent (priority-based) rule wins over a team chosen by hand: it goes straight up.
         routed = resolve_team(tenant.pk, outcome, type, None)
         if target is not None and routed.pk != target.pk:
             overridden = f"priority-based rule {rule.name!r} overrides the chosen team {target.name}"
         target = routed
+    elif target is None and (learned := learned_team(tenant, type=type, priority=priority, title=title,
+                                                       description=description, customer=customer,
+                                                       channel=channel)):
+        target = learned["team"]
     elif target is None:
         why = "no matrix rule matched" if version else "the tenant has no published escalation matrix"
         raise InvalidInput(f"{why}: name the team to escalate to", code="no_route", fields={"team": "required"})
@@ -255,7 +277,8 @@ def plan(tenant, *, type: str, priority: str, title: str, description: str = "",
         except AmbiguousPolicy as exc:
             note = str(exc)
     result = Plan(
-        matrix_version=version.number if version else None, rule=rule.name if rule else None,
+        matrix_version=version.number if version else None,
+        rule=rule.name if rule else (learned["rule"] if learned else None),
         trigger=outcome.trigger if outcome else ("functional" if team is not None else "rule"),
         reasons=list(decision.reasons if decision else ()) + ([overridden] if overridden else []),
         near_misses=[{"rule": n.rule, "precedence": n.precedence, "failed": list(n.failed)}
@@ -263,7 +286,10 @@ def plan(tenant, *, type: str, priority: str, title: str, description: str = "",
         team=target, level=target.level, priority=final_priority, sla_policy=policy, sla_policy_note=note,
         notify_users=notify_targets(tenant.pk, outcome.notify, target) if outcome else [],
         require=list(outcome.require) if outcome else [],
+        learned=({k: v for k, v in learned.items() if k != "team"} if learned else None),
     )
+    if learned:
+        result.reasons = [learned["why"]]
     if owner is not None:
         result.owner_id = owner.pk
         result.assignment = {"strategy": "manual", "reason": f"assigned by hand to {owner}"}

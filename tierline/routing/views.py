@@ -11,6 +11,7 @@ from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.errors import DomainError
 from tierline.core.inputs import parse_id
 from tierline.escalations.views import _actor, _get, _tenants, ui_view
+from tierline.learning import routing_models as learned_routing
 from tierline.routing import services
 from tierline.routing.decide import version_in_force
 from tierline.routing.matrix import matrix_from_dict
@@ -35,8 +36,12 @@ def _guidance(request, tenant, *, type, priority, title, description, customer, 
     if result and result["owner_id"]:
 
         owner = User.objects.filter(pk=result["owner_id"]).first()
+    learned = learned_routing.suggest(tenant.pk, title=title or "", description=description or "", type=type,
+                                      priority=priority, channel=channel,
+                                      customer_tier=customer.tier if customer else None)
     return render(request, "routing/_guidance.html", {"g": result, "error": error, "owner": owner,
-                                                      "next_up": next_up})
+                                                      "next_up": next_up, "learned": learned,
+                                                      "learned_threshold": learned_routing.threshold(tenant.pk)})
 
 
 @ui_view
