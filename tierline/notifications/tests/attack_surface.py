@@ -2,7 +2,7 @@
 
 from tierline.accounts.permissions import Perm
 from tierline.notifications.models import Notification, OutboxMessage
-from tierline.testing.attack import Page
+from tierline.testing.attack import Page, Public
 
 _n = iter(range(10**9))
 
@@ -47,4 +47,12 @@ ENTRIES = [
          url=lambda w, own: "/notifications/outbox/"),
     Page("notifications/outbox/retry/", perm=Perm.MANAGE_OUTBOX, method="post", ok=(302,),
          url=lambda w, own: "/notifications/outbox/retry/" + ("" if own else "?of=other"), data=_retry_data),
+]
+
+ENTRIES += [
+    # The development mailbox (TIERLINE_DEV only): staff read it; everyone else, signed in or not,
+    # gets 404, so the page does not even admit it exists.
+    Public("dev/mailbox/", "development mailbox: staff only, 404 for everyone else and outside development"),
+    Public("dev/mailbox/<str:key>/", "one development message: staff only, 404 for everyone else",
+           url=lambda w: "/dev/mailbox/no-such-message/"),
 ]

@@ -27,4 +27,10 @@ ENTRIES = [
                               {"rows": [{"date": "2026-03-01", "channel": "phone", "count": 12}]})),
     Operation("get", "/api/v1/reports/tenants/{code}/kpis", Perm.REPORTS,
               lambda w, own: ({"code": _code(w, own)}, None), query=lambda w, own: "start=2026-02-01&end=2026-03-01"),
+    Operation("get", "/api/v1/reports/tenants/{code}/schedules", Perm.CONFIGURE,
+              lambda w, own: ({"code": _code(w, own)}, None)),
+    Operation("post", "/api/v1/reports/tenants/{code}/schedules", Perm.CONFIGURE,
+              lambda w, own: ({"code": _code(w, own)},
+                              {"recipient": "admin" if own else "other", "frequency": "weekly",
+                               "time_zone": "Europe/London"})),
 ]
