@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from tierline.audit import access, signing
 from tierline.escalations import queries
-from tierline.escalations.schemas import ErrorOut, Strict
+from tierline.kit import ErrorOut, Strict
 from tierline.reports import evidence
 
 router = Router(tags=["audit"])

@@ -15,7 +15,8 @@ from tierline.core.errors import DomainError, InvalidInput, NotFound, Permission
 from tierline.core.inputs import parse_day
 from tierline.escalations.choices import Status
 from tierline.escalations.models import Escalation
-from tierline.escalations.views import _actor, _get, _tenants, ui_view
+from tierline.escalations.views import escalation_or_404
+from tierline.kit import actor_of, tenants_of, ui_view
 from tierline.reports import evidence
 from tierline.tenancy import scoping
 
@@ -29,9 +30,9 @@ def _zip(data: bytes, filename: str) -> HttpResponse:
 
 @ui_view
 def access_log_page(request, reference):
-    esc = _get(request, reference)
+    esc = escalation_or_404(request, reference)
     try:
-        rows = access.access_log(esc, _actor(request), limit=2000)
+        rows = access.access_log(esc, actor_of(request), limit=2000)
     except PermissionDenied:
         raise DjangoPermissionDenied("your role may not read the audit trail")
     return render(request, "audit/access_log.html", {"esc": esc, "rows": rows})
@@ -39,9 +40,9 @@ def access_log_page(request, reference):
 
 @ui_view
 def bundle_download(request, reference):
-    esc = _get(request, reference)
+    esc = escalation_or_404(request, reference)
     try:
-        data = evidence.bundle(esc, _actor(request), timezone.now())
+        data = evidence.bundle(esc, actor_of(request), timezone.now())
     except PermissionDenied:
         raise DjangoPermissionDenied("your role may not export evidence")
     return _zip(data, f"{esc.reference}-evidence.zip")
@@ -80,13 +81,13 @@ def _chosen(request, actor) -> list:
 
 @ui_view
 def export_page(request):
-    tenants = [t for t in _tenants(request.user, Perm.READ_AUDIT) if t in _tenants(request.user, Perm.EXPORT)]
+    tenants = [t for t in tenants_of(request.user, Perm.READ_AUDIT) if t in tenants_of(request.user, Perm.EXPORT)]
     if not tenants:
         raise DjangoPermissionDenied("your role may not export evidence")
     ctx = {"tenants": tenants, "statuses": Status.choices, "key_id": signing.fingerprint(),
            **{k: request.POST.get(k, "") for k in ("references", "tenant", "status", "created_after", "created_before")}}
     if request.method == "POST":
-        actor = _actor(request)
+        actor = actor_of(request)
         try:
             chosen = _chosen(request, actor)
             now = timezone.now()

@@ -26,7 +26,6 @@ from tierline.escalations.schemas import (
     BodyIn,
     DeEscalateIn,
     DetailsIn,
-    ErrorOut,
     EscalateIn,
     EscalationCreate,
     EscalationDetail,
@@ -42,15 +41,11 @@ from tierline.escalations.schemas import (
     WatchIn,
 )
 from tierline.escalations.serializers import detail_dict, escalation_dict
+from tierline.kit import ERRORS, scoped_customer, scoped_team
 from tierline.privacy.masking import mask_for
-from tierline.tenancy.models import Customer, Team
-from tierline.tenancy.scoping import get_scoped_pk, get_tenant, scoped_users, tenants
+from tierline.tenancy.scoping import get_tenant, scoped_users, tenants
 
 router = Router(tags=["escalations"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut,
-          422: ErrorOut, 503: ErrorOut}
-
-
 class ListQuery(Schema):
     status: list[Status | str] | None = Field(default=None, description="repeatable; `open` for every open status")
     level: int | None = Field(default=None, ge=1, le=5)
@@ -94,24 +89,6 @@ def _user(actor, user_id: int, field: str):
     if user is None:
         raise NotFound(f"{field} not found", fields={field: "not found"})
     return user
-
-
-def _team(actor, team_id: int | None, field: str = "team"):
-    if team_id is None:
-        return None
-    try:
-        return get_scoped_pk("api_team", Team.objects.select_related("tenant", "parent"), actor, team_id)
-    except NotFound:
-        raise NotFound(f"{field} not found", fields={field: "not found"})
-
-
-def _customer(actor, customer_id: int | None):
-    if customer_id is None:
-        return None
-    try:
-        return get_scoped_pk("api_customer", Customer.objects.all(), actor, customer_id)
-    except NotFound:
-        raise NotFound("customer not found", fields={"customer": "not found"})
 
 
 @router.get("", response={200: EscalationPage, **ERRORS}, summary="List escalations")
@@ -170,14 +147,14 @@ def create_escalation(request: HttpRequest, payload: EscalationCreate):
         replayed = replay()
         if replayed:
             return replayed
-    team = _team(actor, payload.team)
+    team = scoped_team(actor, payload.team)
     try:
         with transaction.atomic():
             esc = actions.create_escalation(
                 actor=actor, now=timezone.now(), tenant=tenant, title=payload.title,
                 description=payload.description, type=payload.type, trigger=payload.trigger,
                 priority=payload.priority, team=team, channel=payload.channel,
-                customer=_customer(actor, payload.customer), external_id=payload.external_id,
+                customer=scoped_customer(actor, payload.customer), external_id=payload.external_id,
                 owner=_user(actor, payload.owner, "owner") if payload.owner else None, tags=payload.tags,
                 custom_fields=payload.custom_fields,
                 watchers=[_user(actor, w, "watchers") for w in payload.watchers],
@@ -208,7 +185,7 @@ def _act(request: HttpRequest, reference: str, body: Versioned | None, call: Cal
     return _with_etag(request, 200, queries.get_escalation(request.actor, esc.reference))
 
 
-def _register(path: str, schema, summary: str, fn):
+def register_action(path: str, schema, summary: str, fn):
     """One POST endpoint per action; `fn(request, esc, body, kw)` calls the action."""
     if schema is None:
         def endpoint(request: HttpRequest, reference: str):
@@ -221,56 +198,56 @@ def _register(path: str, schema, summary: str, fn):
                 operation_id=f"escalation_{endpoint.__name__}")(endpoint)
 
 
-_register("acknowledge", Versioned, "Acknowledge", lambda r, e, b, kw: actions.acknowledge(e, **kw))
-_register("start", Versioned, "Start work", lambda r, e, b, kw: actions.start_progress(e, **kw))
-_register("assign", AssignIn, "Assign an owner",
+register_action("acknowledge", Versioned, "Acknowledge", lambda r, e, b, kw: actions.acknowledge(e, **kw))
+register_action("start", Versioned, "Start work", lambda r, e, b, kw: actions.start_progress(e, **kw))
+register_action("assign", AssignIn, "Assign an owner",
           lambda r, e, b, kw: actions.assign(e, _user(r.actor, b.owner, "owner"), **kw))
-_register("unassign", Versioned, "Clear the owner", lambda r, e, b, kw: actions.unassign(e, **kw))
-_register("escalate", EscalateIn, "Escalate (hierarchical without team, functional with one)",
-          lambda r, e, b, kw: actions.escalate(e, reason=b.reason, trigger=b.trigger, team=_team(r.actor, b.team),
+register_action("unassign", Versioned, "Clear the owner", lambda r, e, b, kw: actions.unassign(e, **kw))
+register_action("escalate", EscalateIn, "Escalate (hierarchical without team, functional with one)",
+          lambda r, e, b, kw: actions.escalate(e, reason=b.reason, trigger=b.trigger, team=scoped_team(r.actor, b.team),
                                                **kw))
-_register("de-escalate", DeEscalateIn, "De-escalate",
-          lambda r, e, b, kw: actions.de_escalate(e, reason=b.reason, team=_team(r.actor, b.team), **kw))
-_register("priority", PriorityIn, "Change priority",
+register_action("de-escalate", DeEscalateIn, "De-escalate",
+          lambda r, e, b, kw: actions.de_escalate(e, reason=b.reason, team=scoped_team(r.actor, b.team), **kw))
+register_action("priority", PriorityIn, "Change priority",
           lambda r, e, b, kw: actions.change_priority(e, b.priority, reason=b.reason, **kw))
-_register("notes", BodyIn, "Add an internal note", lambda r, e, b, kw: actions.add_internal_note(e, b.body, **kw))
-_register("replies", BodyIn, "Add a public reply", lambda r, e, b, kw: actions.add_public_reply(e, b.body, **kw))
-_register("pending", PendingIn, "Wait on the customer or a third party",
+register_action("notes", BodyIn, "Add an internal note", lambda r, e, b, kw: actions.add_internal_note(e, b.body, **kw))
+register_action("replies", BodyIn, "Add a public reply", lambda r, e, b, kw: actions.add_public_reply(e, b.body, **kw))
+register_action("pending", PendingIn, "Wait on the customer or a third party",
           lambda r, e, b, kw: actions.set_pending(e, waiting_on=b.waiting_on, reason=b.reason, **kw))
-_register("resume", Versioned, "Resume work", lambda r, e, b, kw: actions.resume(e, **kw))
-_register("resolve", ResolveIn, "Resolve",
+register_action("resume", Versioned, "Resume work", lambda r, e, b, kw: actions.resume(e, **kw))
+register_action("resolve", ResolveIn, "Resolve",
           lambda r, e, b, kw: actions.resolve(
               e, summary=b.summary, resolution_code=b.resolution_code,
               root_cause_category=b.root_cause_category or "", compensation_amount=b.compensation_amount,
               compensation_currency=b.compensation_currency, **kw))
-_register("close", Versioned, "Close", lambda r, e, b, kw: actions.close(e, **kw))
-_register("reopen", ReasonIn, "Reopen", lambda r, e, b, kw: actions.reopen(e, reason=b.reason, **kw))
-_register("cancel", ReasonIn, "Cancel", lambda r, e, b, kw: actions.cancel(e, reason=b.reason, **kw))
-_register("links", LinkIn, "Link to another escalation",
+register_action("close", Versioned, "Close", lambda r, e, b, kw: actions.close(e, **kw))
+register_action("reopen", ReasonIn, "Reopen", lambda r, e, b, kw: actions.reopen(e, reason=b.reason, **kw))
+register_action("cancel", ReasonIn, "Cancel", lambda r, e, b, kw: actions.cancel(e, reason=b.reason, **kw))
+register_action("links", LinkIn, "Link to another escalation",
           lambda r, e, b, kw: actions.link(e, queries.get_escalation(r.actor, b.target), kind=b.kind,
                                            **kw))
-_register("unlink", LinkIn, "Remove a link",
+register_action("unlink", LinkIn, "Remove a link",
           lambda r, e, b, kw: actions.unlink(e, queries.get_escalation(r.actor, b.target), kind=b.kind,
                                              **kw))
-_register("merge", MergeIn, "Merge this duplicate into another escalation",
+register_action("merge", MergeIn, "Merge this duplicate into another escalation",
           lambda r, e, b, kw: actions.merge(e, queries.get_escalation(r.actor, b.into), reason=b.reason,
                                             **kw) and e)
-_register("watch", WatchIn, "Watch",
+register_action("watch", WatchIn, "Watch",
           lambda r, e, b, kw: actions.watch(e, _user(r.actor, b.user, "user") if b.user else r.actor.user, **kw))
-_register("unwatch", WatchIn, "Stop watching",
+register_action("unwatch", WatchIn, "Stop watching",
           lambda r, e, b, kw: actions.unwatch(e, _user(r.actor, b.user, "user") if b.user else r.actor.user, **kw))
-_register("tags", TagsIn, "Add or remove tags",
+register_action("tags", TagsIn, "Add or remove tags",
           lambda r, e, b, kw: actions.set_tags(e, add=b.add, remove=b.remove, **kw))
 
 
 def _edit(request, esc, body: DetailsIn, kw):
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     if "customer" in changes:
-        changes["customer"] = _customer(request.actor, changes["customer"])
+        changes["customer"] = scoped_customer(request.actor, changes["customer"])
     return actions.edit_details(esc, **changes, **kw)
 
 
-_register("details", DetailsIn, "Edit title, description, type, channel, external id, customer, custom fields",
+register_action("details", DetailsIn, "Edit title, description, type, channel, external id, customer, custom fields",
           _edit)
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-from ninja import Schema
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
-from tierline.core.inputs import Id, Int64
+from tierline.core.inputs import Id
 from tierline.escalations.choices import (
     Channel,
     EscalationType,
@@ -19,16 +18,9 @@ from tierline.escalations.choices import (
     Status,
     Trigger,
 )
+from tierline.kit import ErrorBody, ErrorOut, Strict, Versioned  # noqa: F401  (re-exported for this app's API)
 
 Text200 = Field(min_length=1, max_length=200)
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Versioned(Strict):
-    version: Int64 | None = Field(default=None, ge=1, description="optimistic concurrency; or send If-Match")
 
 
 class EscalationCreate(Strict):
@@ -224,13 +216,3 @@ class EscalationDetail(EscalationOut):
 class EscalationPage(Out):
     items: list[EscalationOut]
     next_cursor: str | None
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, str]
-
-
-class ErrorOut(Schema):
-    error: ErrorBody

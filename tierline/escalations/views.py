@@ -8,14 +8,10 @@ form post with a redirect (success) or the full page (refusal), so it works with
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +25,6 @@ from tierline.actions.approvals import approval_needed
 from tierline.audit import access
 from tierline.audit.event_types import EventType
 from tierline.audit.models import AccessChannel
-from tierline.core.actors import Actor
 from tierline.core.errors import DomainError, InvalidInput, NotFound, StaleVersion
 from tierline.escalations import forms, queries, states
 from tierline.escalations.choices import (
@@ -43,50 +38,19 @@ from tierline.escalations.choices import (
     Trigger,
 )
 from tierline.escalations.models import OPEN_STATUSES
+from tierline.kit import actor_of, is_partial, tenants_of, ui_view, user_zone  # noqa: F401  (ui_view is this app's too)
 from tierline.privacy.masking import NO_MASK, Mask, mask_for
 from tierline.sla.display import sla_rows
 from tierline.tenancy import scoping
-from tierline.tenancy.models import Team, Tenant
+from tierline.tenancy.models import Team
 
 
 # -- shared helpers --------------------------------------------------------------------------
-def _user_zone(user):
+def escalation_or_404(request, reference: str):
     try:
-        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
-def ui_view(view):
-    """Login required, and times shown in the user's own zone (desks span time zones)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(_user_zone(request.user)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _actor(request) -> Actor:
-    return Actor.for_user(request.user)
-
-
-def _tenants(user, perm: Perm = Perm.VIEW) -> list[Tenant]:
-    return list(scoping.tenants(Actor.for_user(user), perm))
-
-
-def _get(request, reference: str):
-    try:
-        return queries.get_escalation(_actor(request), reference)
+        return queries.get_escalation(actor_of(request), reference)
     except NotFound:
         raise Http404("no such escalation")
-
-
-def _partial(request) -> bool:
-    # A history restore after a cache miss needs the whole page, not the fragment.
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def ago(value, now) -> str:
@@ -142,7 +106,7 @@ def home(request):
 # -- create ----------------------------------------------------------------------------------
 @ui_view
 def escalation_create(request):
-    tenants = _tenants(request.user, Perm.CREATE)
+    tenants = tenants_of(request.user, Perm.CREATE)
     if not tenants:
         return render(request, "escalations/message.html", {
             "title": "Not allowed", "message": "Your role does not allow creating escalations."}, status=403)
@@ -153,7 +117,7 @@ def escalation_create(request):
             d = form.cleaned_data
             try:
                 esc = actions.create_escalation(
-                    actor=_actor(request), now=timezone.now(), tenant=d["tenant"], title=d["title"],
+                    actor=actor_of(request), now=timezone.now(), tenant=d["tenant"], title=d["title"],
                     description=d["description"], type=d["type"], priority=d["priority"], channel=d["channel"],
                     trigger=d["trigger"] or None, team=d["team"], customer=d["customer"], external_id=d["external_id"],
                     tags=forms.split_tags(d["tags"]),
@@ -187,7 +151,7 @@ class Act:
 
 def _target(request, reference: str, field: str):
     try:
-        return queries.get_escalation(_actor(request), reference.strip().upper())
+        return queries.get_escalation(actor_of(request), reference.strip().upper())
     except NotFound:
         raise NotFound(f"there is no escalation {reference} in your clients", fields={field: "not found"})
 
@@ -451,7 +415,7 @@ def timeline(esc, events, mask: Mask = NO_MASK) -> list[dict]:
 def _detail_context(request, esc, *, failed=None):
     events, links_out, links_in, attachments, watchers = queries.load_detail(esc)
     role = scoping.roles_of(request.user).get(esc.tenant_id)
-    mask = mask_for(_actor(request), esc.tenant_id)
+    mask = mask_for(actor_of(request), esc.tenant_id)
     moves = states.allowed_moves(esc.status)
     watching = any(w.user_id == request.user.pk for w in watchers)
     offered = []
@@ -484,15 +448,15 @@ def _detail_context(request, esc, *, failed=None):
 
 def _render_detail(request, esc, *, status=200, **extra):
     ctx = _detail_context(request, esc, failed=extra.pop("failed", None))
-    ctx.update(extra, partial=_partial(request))
+    ctx.update(extra, partial=is_partial(request))
     template = "escalations/_detail.html" if ctx["partial"] else "escalations/detail.html"
     return render(request, template, ctx, status=status)
 
 
 @ui_view
 def escalation_detail(request, reference):
-    esc = _get(request, reference)
-    access.record_view(esc, _actor(request), AccessChannel.PAGE, timezone.now())
+    esc = escalation_or_404(request, reference)
+    access.record_view(esc, actor_of(request), AccessChannel.PAGE, timezone.now())
     return _render_detail(request, esc)
 
 
@@ -502,8 +466,8 @@ def escalation_action(request, reference, action):
     act = ACTIONS.get(action)
     if act is None:
         raise Http404("no such action")
-    esc = _get(request, reference)
-    actor = _actor(request)
+    esc = escalation_or_404(request, reference)
+    actor = actor_of(request)
     form = act.form(request.POST, esc=esc, action=action)
     try:
         scoping.check(actor, act.perm, esc.tenant_id)
@@ -517,9 +481,9 @@ def escalation_action(request, reference, action):
         forms.apply_domain_error(form, err, FIELD_ALIASES.get(action))
         stale = isinstance(err, StaleVersion)
         # Stale: the fresh state is what the person must look at, so their old form is dropped.
-        return _render_detail(request, _get(request, reference), status=err.http_status, error=err.message,
+        return _render_detail(request, escalation_or_404(request, reference), status=err.http_status, error=err.message,
                               stale=stale, failed=None if stale else (action, form))
-    if not _partial(request):
+    if not is_partial(request):
         messages.success(request, f"{esc.reference}: {act.done}")
         return redirect("escalations:detail", reference=esc.reference)
-    return _render_detail(request, _get(request, reference), notice=act.done)
+    return _render_detail(request, escalation_or_404(request, reference), notice=act.done)

@@ -15,7 +15,7 @@ from tierline import actions
 from tierline.accounts.permissions import Perm
 from tierline.core.errors import DomainError
 from tierline.escalations.models import Approval
-from tierline.escalations.views import _actor, _tenants, ui_view
+from tierline.kit import actor_of, tenants_of, ui_view
 from tierline.tenancy import scoping
 
 
@@ -32,14 +32,14 @@ class DecideForm(djforms.Form):
 
 
 def pending_count(user) -> int:
-    tenants = [t.pk for t in _tenants(user, Perm.APPROVE_COMPENSATION)]
+    tenants = [t.pk for t in tenants_of(user, Perm.APPROVE_COMPENSATION)]
     if not tenants:
         return 0
     return Approval.objects.filter(tenant_id__in=tenants, state=Approval.State.REQUESTED).count()
 
 
 def _queue(request, *, failed=None, error=None, status=200):
-    tenants = _tenants(request.user, Perm.APPROVE_COMPENSATION)
+    tenants = tenants_of(request.user, Perm.APPROVE_COMPENSATION)
     if not tenants:
         return render(request, "escalations/message.html", {
             "title": "Not allowed", "message": "Only managers decide approvals."}, status=403)
@@ -61,8 +61,8 @@ def approvals_queue(request):
 @ui_view
 @require_POST
 def approval_decide(request, pk: int):
-    actor = _actor(request)
-    visible = [t.pk for t in _tenants(request.user)]
+    actor = actor_of(request)
+    visible = [t.pk for t in tenants_of(request.user)]
     approval = Approval.objects.filter(pk=pk, tenant_id__in=visible).select_related("escalation").first()
     if approval is None:
         raise Http404("no such approval")  # another tenant's looks like one that does not exist

@@ -13,8 +13,8 @@ from tierline import actions
 from tierline.core.errors import DomainError
 from tierline.escalations import forms
 from tierline.escalations.models import Escalation
-from tierline.escalations.views import _actor, _tenants, ui_view
 from tierline.escalations.views_lists import bulk_tenant_ids
+from tierline.kit import actor_of, tenants_of, ui_view
 from tierline.tenancy import scoping
 
 BULK_LIMIT = 200
@@ -27,14 +27,14 @@ def _refuse(request, status: int, message: str):
 @ui_view
 @require_POST
 def bulk(request):
-    user, actor = request.user, _actor(request)
+    user, actor = request.user, actor_of(request)
     allowed = bulk_tenant_ids(user)
     if not allowed:
         return _refuse(request, 403, "Your role does not allow bulk changes.")
     back = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
-    form = forms.BulkForm(request.POST, tenants=[t for t in _tenants(user) if t.pk in allowed])
+    form = forms.BulkForm(request.POST, tenants=[t for t in tenants_of(user) if t.pk in allowed])
     raw = request.POST.getlist("ids")
     if not raw:
         return _refuse(request, 400, "Select at least one escalation.")

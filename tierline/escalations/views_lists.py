@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tierline.accounts.permissions import Perm
 from tierline.escalations import forms, queries
-from tierline.escalations.views import _actor, _list_filters, _partial, _tenants, ago, sla_badge, ui_view
+from tierline.escalations.views import _list_filters, ago, sla_badge
+from tierline.kit import actor_of, is_partial, tenants_of, ui_view
 from tierline.privacy.masking import mask_for
 from tierline.tenancy import scoping
 from tierline.tenancy.choices import Role
@@ -108,8 +109,8 @@ def list_queryset(actor, user, data: dict):
 
 @ui_view
 def escalation_list(request):
-    actor, user = _actor(request), request.user
-    tenants = _tenants(user)
+    actor, user = actor_of(request), request.user
+    tenants = tenants_of(user)
     form = forms.FilterForm(request.GET, tenants=tenants)
     form.is_valid()  # invalid filters are shown as errors and ignored; the valid ones apply
     data = form.cleaned_data
@@ -155,18 +156,18 @@ def escalation_list(request):
         "prev_url": page_url(page.previous_page_number()) if page.has_previous() else None,
         "next_page_url": page_url(page.next_page_number()) if page.has_next() else None,
     }
-    template = "escalations/_results.html" if _partial(request) else "escalations/list.html"
+    template = "escalations/_results.html" if is_partial(request) else "escalations/list.html"
     return render(request, template, ctx)
 
 
 @ui_view
 def customer_picker(request):
     """Type-ahead for the create form: the matching customers of one of the user's clients."""
-    tenants = {t.code: t for t in _tenants(request.user, Perm.CREATE)}
+    tenants = {t.code: t for t in tenants_of(request.user, Perm.CREATE)}
     code = request.GET.get("tenant")
     tenant = tenants.get(code) if code else (next(iter(tenants.values())) if len(tenants) == 1 else None)
     if tenant is None:
-        if not tenants or code in {t.code for t in _tenants(request.user)}:
+        if not tenants or code in {t.code for t in tenants_of(request.user)}:
             return HttpResponseForbidden("Your role does not allow creating escalations for this client.")
         raise Http404("no such client")  # another tenant's code looks like one that does not exist
     term = (request.GET.get("customer_q") or "").strip()[:100]

@@ -12,18 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tierline.core.actors import Actor
 from tierline.core.errors import DomainError, NotFound, PermissionDenied
-from tierline.escalations.views import ui_view
+from tierline.kit import actor_of, tenants_of, ui_view
 from tierline.notifications import preferences, services
-from tierline.tenancy import scoping
-from tierline.tenancy.models import Tenant
 
 PAGE = 50
-
-
-def _actor(request) -> Actor:
-    return Actor.for_user(request.user)
 
 
 def _refused(request, exc: DomainError, template: str, context: dict):
@@ -33,7 +26,7 @@ def _refused(request, exc: DomainError, template: str, context: dict):
 
 @ui_view
 def inbox(request):
-    actor = _actor(request)
+    actor = actor_of(request)
     rows = services.my_notifications(actor).select_related("escalation", "tenant").order_by("-created_at", "-pk")
     if request.GET.get("unread"):
         rows = rows.filter(read_at__isnull=True)
@@ -46,7 +39,7 @@ def inbox(request):
 @ui_view
 def unread_badge(request):
     """The header's count (htmx polls it): a fragment, never cached."""
-    response = render(request, "notifications/_unread.html", {"unread": services.unread_count(_actor(request))})
+    response = render(request, "notifications/_unread.html", {"unread": services.unread_count(actor_of(request))})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -55,7 +48,7 @@ def unread_badge(request):
 @ui_view
 def read_one(request, pk: int):
     try:
-        note = services.mark_read(pk, actor=_actor(request), now=timezone.now())
+        note = services.mark_read(pk, actor=actor_of(request), now=timezone.now())
     except DomainError as exc:
         return HttpResponse(exc.message, status=exc.http_status)
     if note.escalation_id and request.POST.get("open"):
@@ -73,7 +66,7 @@ def _safe(request) -> bool:
 @require_POST
 @ui_view
 def read_all(request):
-    count = services.mark_all_read(actor=_actor(request), now=timezone.now())
+    count = services.mark_all_read(actor=actor_of(request), now=timezone.now())
     messages.info(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
     return redirect("notifications:inbox")
 
@@ -100,14 +93,10 @@ class PreferencesForm(forms.Form):
         return [self[f"k_{kind}"] for kind in preferences.KINDS]
 
 
-def _tenants(user) -> list[Tenant]:
-    return list(scoping.tenants(Actor.for_user(user)))
-
-
 @ui_view
 def preferences_page(request):
-    actor = _actor(request)
-    tenants = _tenants(request.user)
+    actor = actor_of(request)
+    tenants = tenants_of(request.user)
     if not tenants:
         return render(request, "notifications/preferences.html", {"tenants": []})
     code = request.POST.get("tenant") or request.GET.get("tenant")
@@ -137,7 +126,7 @@ def preferences_page(request):
 # -- failed deliveries -----------------------------------------------------------------------
 @ui_view
 def outbox_problems(request):
-    actor = _actor(request)
+    actor = actor_of(request)
     if not services.manageable_tenants(actor):
         return render(request, "notifications/outbox.html", {"forbidden": True}, status=403)
     page = Paginator(services.problem_messages(actor), PAGE).get_page(request.GET.get("page"))
@@ -147,7 +136,7 @@ def outbox_problems(request):
 @require_POST
 @ui_view
 def outbox_retry(request):
-    actor = _actor(request)
+    actor = actor_of(request)
     try:
         count = services.retry_messages(request.POST.getlist("ids"), actor=actor, now=timezone.now())
     except NotFound:

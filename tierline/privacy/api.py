@@ -8,7 +8,7 @@ from ninja import Router, Schema
 
 from tierline.actions.erasure import erase_customer
 from tierline.core.inputs import Id
-from tierline.escalations.api import ERRORS
+from tierline.kit import ERRORS
 from tierline.tenancy.models import Customer
 from tierline.tenancy.scoping import get_scoped
 

@@ -17,9 +17,9 @@ from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
 from tierline.core.errors import InvalidInput, NotFound
 from tierline.core.inputs import Day, Id, Moment
-from tierline.escalations.api import _register
+from tierline.escalations.api import register_action
 from tierline.escalations.models import Escalation
-from tierline.escalations.schemas import ErrorOut, Strict, Versioned
+from tierline.kit import ErrorOut, Strict, Versioned
 from tierline.problems import queries, services
 from tierline.problems.models import CorrectiveAction, ProblemStatus
 from tierline.tenancy import scoping
@@ -280,11 +280,11 @@ def update_capa(request: HttpRequest, problem_id: Id, action_id: Id, body: CapaP
 
 
 # -- on the escalation (walked by the every-endpoint attacker test) -------------------------
-_register("problems", ProblemRef, "Link to a problem record",
+register_action("problems", ProblemRef, "Link to a problem record",
           lambda r, e, b, kw: actions.link_problem(e, _problem_field(r.actor, b.problem), **kw))
-_register("problems-unlink", ProblemRef, "Unlink from a problem record",
+register_action("problems-unlink", ProblemRef, "Unlink from a problem record",
           lambda r, e, b, kw: actions.unlink_problem(e, _problem_field(r.actor, b.problem), **kw))
-_register("root-cause", RootCauseIn, "Assign a root cause from the tenant's taxonomy",
+register_action("root-cause", RootCauseIn, "Assign a root cause from the tenant's taxonomy",
           lambda r, e, b, kw: actions.assign_root_cause(e, _cause(r.actor, b.root_cause), **kw))
 
 

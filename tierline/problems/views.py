@@ -19,7 +19,7 @@ from tierline.core.errors import DomainError, InvalidInput, NotFound, Permission
 from tierline.core.inputs import parse_day, parse_id
 from tierline.escalations import queries as esc_queries
 from tierline.escalations.models import Escalation
-from tierline.escalations.views import _actor, _tenants, ui_view
+from tierline.kit import actor_of, tenants_of, ui_view
 from tierline.problems import queries, services
 from tierline.problems.models import CapaKind, CapaStatus, ProblemStatus
 from tierline.tenancy import scoping
@@ -27,7 +27,7 @@ from tierline.tenancy import scoping
 
 def _problem(request, pk):
     try:
-        return queries.problem(_actor(request), pk)
+        return queries.problem(actor_of(request), pk)
     except NotFound:
         raise Http404("no such problem")
 
@@ -51,13 +51,13 @@ def _member(tenant_id, user_id):
 
 
 def _cause(request, pk):
-    return None if pk is None else queries.root_cause(_actor(request), pk)
+    return None if pk is None else queries.root_cause(actor_of(request), pk)
 
 
 @ui_view
 def problem_list(request):
-    actor = _actor(request)
-    tenants = _tenants(request.user)
+    actor = actor_of(request)
+    tenants = tenants_of(request.user)
     error = None
     if request.method == "POST":
         try:
@@ -89,7 +89,7 @@ def _detail_ctx(request, p):
             "capa": [{"a": a, "overdue": a.is_overdue(today)} for a in capa],
             "can_edit": role_allows(role, Perm.WORK), "statuses": ProblemStatus.choices,
             "capa_kinds": CapaKind.choices, "capa_statuses": CapaStatus.choices,
-            "causes": list(queries.root_causes(_actor(request), p.tenant_id)),
+            "causes": list(queries.root_causes(actor_of(request), p.tenant_id)),
             "members": User.objects.filter(memberships__tenant_id=p.tenant_id, is_active=True).order_by("username")}
 
 
@@ -102,7 +102,7 @@ def problem_detail(request, pk):
 @require_POST
 def problem_do(request, pk, what):
     p = _problem(request, pk)
-    actor, now, post = _actor(request), timezone.now(), request.POST
+    actor, now, post = actor_of(request), timezone.now(), request.POST
     try:
         if what == "update":
             services.update_problem(p, actor=actor, now=now, status=post.get("status", p.status),
@@ -141,7 +141,7 @@ def problem_do(request, pk, what):
 @ui_view
 @require_POST
 def escalation_root_cause(request, reference):
-    actor = _actor(request)
+    actor = actor_of(request)
     try:
         esc = esc_queries.get_escalation(actor, reference)
     except NotFound:
@@ -161,7 +161,7 @@ def escalation_root_cause(request, reference):
 
 # -- recurring issues -------------------------------------------------------------------------
 def _report_params(request) -> tuple[object, dict]:
-    tenants = _tenants(request.user)
+    tenants = tenants_of(request.user)
     if not tenants:
         raise DjangoPermissionDenied("no client to report on")
     code = request.GET.get("tenant") or tenants[0].code
@@ -200,7 +200,7 @@ def _report(request):
 def recurring_page(request):
     rep, form, error = _report(request)
     if error:
-        return render(request, "problems/recurring.html", {"error": error, "tenants": _tenants(request.user)},
+        return render(request, "problems/recurring.html", {"error": error, "tenants": tenants_of(request.user)},
                       status=400)
     refs = _refs(rep)
     rows = [{"n": n, "g": g, "counts": counts, "refs": [refs[i] for i in g.ids]}

@@ -14,8 +14,8 @@ from pydantic import ConfigDict, Field
 from tierline.accounts.permissions import Perm
 from tierline.core.errors import InvalidInput, NotFound
 from tierline.core.inputs import Day, Id
-from tierline.escalations.api import ERRORS
 from tierline.escalations.choices import Channel, EscalationType
+from tierline.kit import ERRORS
 from tierline.reports import services
 from tierline.tenancy import scoping
 from tierline.tenancy.choices import CustomerTier

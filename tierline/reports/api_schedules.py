@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
 from tierline.core.errors import InvalidInput
-from tierline.escalations.api import ERRORS
+from tierline.kit import ERRORS
 from tierline.reports import schedules
 from tierline.reports.api import Strict, _tenant, router
 from tierline.reports.models import ReportSchedule

@@ -18,8 +18,8 @@ from tierline.core.errors import NotFound, PermissionDenied
 from tierline.core.inputs import parse_id
 from tierline.escalations import forms as esc_forms
 from tierline.escalations import queries
-from tierline.escalations.views import _tenants, ui_view
 from tierline.escalations.views_lists import list_queryset
+from tierline.kit import tenants_of, ui_view
 from tierline.privacy.masking import customer_names, mask_for
 from tierline.reports import dashboards, exports, services
 from tierline.reports.charts import report_charts
@@ -76,7 +76,7 @@ def _zone(tenant):
 
 @ui_view
 def index(request):
-    tenants = _tenants(request.user, Perm.REPORTS)
+    tenants = tenants_of(request.user, Perm.REPORTS)
     if not tenants:
         return render(request, "reports/forbidden.html", {"reason": "your role may not see reports"}, status=403)
     if len(tenants) == 1:
@@ -187,7 +187,7 @@ def escalation_export(request, fmt):
     (tab and filters), in tenants the user may export."""
     if fmt not in ("csv", "xlsx", "pdf"):
         raise Http404("no such format")
-    tenants = _tenants(request.user, Perm.EXPORT)
+    tenants = tenants_of(request.user, Perm.EXPORT)
     if not tenants:
         return render(request, "reports/forbidden.html", {"reason": "your role may not export escalations"},
                       status=403)

@@ -11,8 +11,8 @@ from ninja import Status as Reply
 from pydantic import AwareDatetime, ConfigDict, Field
 
 from tierline.core.inputs import Id, Moment
-from tierline.escalations.api import ERRORS, _customer, _team
 from tierline.escalations.choices import Channel, EscalationType, Priority
+from tierline.kit import ERRORS, scoped_customer, scoped_team
 from tierline.routing import services
 from tierline.routing.models import MatrixVersion
 from tierline.tenancy.choices import CustomerTier
@@ -134,12 +134,12 @@ def matrix_publish(request: HttpRequest, code: str, number: Id, payload: Publish
              summary="Where would this escalation go, and why?")
 def matrix_dry_run(request: HttpRequest, code: str, payload: DryRunIn):
     tenant = _tenant(request, code)
-    customer = _customer(request.actor, payload.customer)
+    customer = scoped_customer(request.actor, payload.customer)
     if customer is not None and customer.tenant_id != tenant.pk:
-        customer = _customer(request.actor, -1)  # another tenant's customer: not found
-    team = _team(request.actor, payload.team)
+        customer = scoped_customer(request.actor, -1)  # another tenant's customer: not found
+    team = scoped_team(request.actor, payload.team)
     if team is not None and team.tenant_id != tenant.pk:
-        team = _team(request.actor, -1)
+        team = scoped_team(request.actor, -1)
     return Reply(200, services.dry_run(
         tenant, actor=request.actor, now=timezone.now(), type=payload.type, priority=payload.priority,
         title=payload.title, description=payload.description, customer=customer,

@@ -10,7 +10,8 @@ from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm, role_allows
 from tierline.core.errors import DomainError
 from tierline.core.inputs import parse_id
-from tierline.escalations.views import _actor, _get, _tenants, ui_view
+from tierline.escalations.views import escalation_or_404
+from tierline.kit import actor_of, tenants_of, ui_view
 from tierline.learning import routing_models as learned_routing
 from tierline.routing import services
 from tierline.routing.decide import version_in_force
@@ -23,7 +24,7 @@ from tierline.tenancy.scoping import roles_of, scoped
 def _guidance(request, tenant, *, type, priority, title, description, customer, channel, team=None,
               quiet_no_route=False, next_up=None):
     try:
-        result = services.dry_run(tenant, actor=_actor(request), now=timezone.now(), type=type, priority=priority,
+        result = services.dry_run(tenant, actor=actor_of(request), now=timezone.now(), type=type, priority=priority,
                                   title=title or "(no title yet)", description=description, customer=customer,
                                   channel=channel, team=team)
         error = None
@@ -48,7 +49,7 @@ def _guidance(request, tenant, *, type, priority, title, description, customer, 
 def create_guidance(request):
     """The create form posts itself here on every change (htmx): where would this go, and why?"""
     data = request.POST if request.method == "POST" else request.GET
-    tenants = {t.code: t for t in _tenants(request.user, Perm.CREATE)}
+    tenants = {t.code: t for t in tenants_of(request.user, Perm.CREATE)}
     if not tenants:
         return render(request, "routing/_guidance.html", {"error": "Your role does not allow creating escalations."},
                       status=403)
@@ -57,10 +58,10 @@ def create_guidance(request):
         return render(request, "routing/_guidance.html", {"error": "Choose the client first."})
     customer = None
     if customer_id := parse_id(data.get("customer") or ""):
-        customer = scoped(Customer.objects.filter(tenant=tenant), _actor(request)).filter(pk=customer_id).first()
+        customer = scoped(Customer.objects.filter(tenant=tenant), actor_of(request)).filter(pk=customer_id).first()
     team = None
     if team_id := parse_id(data.get("team") or ""):
-        team = scoped(Team.objects.filter(tenant=tenant), _actor(request)).filter(pk=team_id).first()
+        team = scoped(Team.objects.filter(tenant=tenant), actor_of(request)).filter(pk=team_id).first()
     return _guidance(request, tenant, type=data.get("type") or "technical", priority=data.get("priority") or "P3",
                      title=data.get("title", "")[:200], description=data.get("description", "")[:20000],
                      customer=customer, channel=data.get("channel") or "phone", team=team)
@@ -69,7 +70,7 @@ def create_guidance(request):
 @ui_view
 def escalate_guidance(request, reference: str):
     """The escalate panel's guidance on its own (the detail page renders it inline)."""
-    esc = _get(request, reference)
+    esc = escalation_or_404(request, reference)
     if not role_allows(roles_of(request.user).get(esc.tenant_id, ""), Perm.ESCALATE):
         return render(request, "routing/_guidance.html", {"error": "Your role does not allow escalating."}, status=403)
     return render(request, "routing/_guidance.html", services.escalate_guidance_context(esc, now=timezone.now()))
@@ -77,7 +78,7 @@ def escalate_guidance(request, reference: str):
 
 @ui_view
 def matrix_home(request):
-    tenants = _tenants(request.user)
+    tenants = tenants_of(request.user)
     if not tenants:
         raise Http404("you work for no client")
     return redirect("routing-matrix", code=tenants[0].code)
@@ -85,7 +86,7 @@ def matrix_home(request):
 
 @ui_view
 def matrix_page(request, code: str):
-    tenants = {t.code: t for t in _tenants(request.user)}
+    tenants = {t.code: t for t in tenants_of(request.user)}
     tenant = tenants.get(code)
     if tenant is None:
         raise Http404("no such client")

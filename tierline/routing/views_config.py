@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from tierline.core import inputs
 from tierline.core.errors import DomainError
 from tierline.escalations.choices import Channel, EscalationType, Priority
-from tierline.escalations.views import _actor
+from tierline.kit import actor_of
 from tierline.routing import matrix as pure
 from tierline.routing import services
 from tierline.routing.decide import version_in_force
@@ -175,7 +175,7 @@ def matrix_editor(request, tenant):
                     row_errors[built[int(m.group(1))][0]] = exc.message
         if text is not None:
             try:
-                version, _ = services.import_draft(tenant, text, actor=_actor(request),
+                version, _ = services.import_draft(tenant, text, actor=actor_of(request),
                                                    now=timezone.now(), note=note)
             except DomainError as exc:
                 if mode == "yaml":
@@ -266,7 +266,7 @@ def version_publish(request, tenant, number: int):
             ctx["error"] = "Tick the confirmation box to publish."
         if ctx["error"] is None:
             try:
-                services.publish(tenant, number, actor=_actor(request), now=timezone.now(),
+                services.publish(tenant, number, actor=actor_of(request), now=timezone.now(),
                                  effective_from=when)
             except DomainError as exc:
                 ctx["error"] = exc.message

@@ -13,8 +13,8 @@ from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
 from tierline.core.errors import NotFound
 from tierline.core.spreadsheet import csv_text
-from tierline.escalations.api import ERRORS
 from tierline.escalations.models import Escalation
+from tierline.kit import ERRORS
 from tierline.tenancy.models import Tenant
 from tierline.tenancy.scoping import check, get_scoped, tenants
 

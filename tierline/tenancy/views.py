@@ -14,7 +14,7 @@ from django.shortcuts import render
 from tierline.accounts.permissions import Perm
 from tierline.core.actors import Actor
 from tierline.core.errors import NotFound, PermissionDenied
-from tierline.escalations.views import ui_view
+from tierline.kit import ui_view
 from tierline.tenancy import scoping
 from tierline.tenancy.models import Tenant
 

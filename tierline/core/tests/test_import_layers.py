@@ -182,3 +182,17 @@ def test_the_checker_sees_a_circle_and_a_silent_function_import(tmp_path):
                       "def g():\n    # breaks the cycle sla -> routing\n    from tierline.routing import decide\n")
     assert [(target, inside, commented) for _, target, inside, commented in imports_of(sample)] == [
         ("tierline.core", False, False), ("tierline.sla.clock", True, False), ("tierline.routing.decide", True, True)]
+
+
+def test_no_app_imports_another_apps_private_names():
+    # Shared page and API helpers are public, in tierline/kit.py; a leading underscore means
+    # "this app's own", so no other app may reach for it.
+    borrowed = []
+    for path, module in source_modules():
+        app = module.split(".")[1] if module.count(".") >= 2 else None
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("tierline."):
+                source_app = node.module.split(".")[1]
+                borrowed += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} imports {node.module}.{alias.name}"
+                             for alias in node.names if alias.name.startswith("_") and source_app != app]
+    assert not borrowed, "\n".join(borrowed)
