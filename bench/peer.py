@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -35,10 +36,9 @@ from bench.actions import fresh_database, setup_django  # noqa: E402
 from bench.api import db_env, issue_token  # noqa: E402
 from bench.httpbench import Server, load_note, run_requests, summary  # noqa: E402
 
+# The peer harness sits beside the checkout (../shared/peers/…); PEER_HARNESS names it elsewhere.
 PEER_DIR = Path(os.environ.get("PEER_HARNESS", HERE.parent.parent / "shared" / "peers" / "django-helpdesk"))
-if not PEER_DIR.exists():
-    PEER_DIR = Path("/work/shared/peers/django-helpdesk")
-PEER_ROOT = Path(os.environ.get("PEER_ROOT", "/tmp/peer-helpdesk"))
+PEER_ROOT = Path(os.environ.get("PEER_ROOT", Path(tempfile.gettempdir()) / "peer-helpdesk"))
 
 
 def run_peer(db: str, n: int, size: int) -> dict[str, dict]:
