@@ -84,7 +84,7 @@ def demo_state() -> DemoLoad | None:
     return DemoLoad.objects.filter(pk=1).first()
 
 
-def load_demo(*, now: dt.datetime, seed: int = 42, escalations: int = 3000, customers: int = 500,
+def load_demo(*, now: dt.datetime, seed: int = 42, escalations: int = 500, customers: int = 200,
               days: int = 90, password: str | None = None, progress: Progress | None = None,
               progress_every: int = 250, on_people=None) -> DemoResult:
     """Create the demo unless its tenants already exist. Returns the shared password when it did."""

@@ -24,8 +24,8 @@ class Command(BaseCommand):
             "customers and months of escalation history. Does nothing if the demo is already loaded.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--escalations", type=int, default=3000, help="how many escalations (default 3000)")
-        parser.add_argument("--customers", type=int, default=500, help="how many customers (default 500)")
+        parser.add_argument("--escalations", type=int, default=500, help="how many escalations (default 500)")
+        parser.add_argument("--customers", type=int, default=200, help="how many customers (default 200)")
         parser.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data (default 42)")
         parser.add_argument("--days", type=int, default=90, help="history length in days (default 90)")
 
