@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from tierline.escalations.models import WritePathModel
 from tierline.tenancy.models import TenantOwned
 
 
@@ -81,20 +82,21 @@ class Problem(TenantOwned):
         return f"{self.reference} {self.title}"
 
 
-class ProblemLink(TenantOwned):
+class ProblemLink(WritePathModel):
+    # Part of the escalation's record (its log says when it was linked): written by the actions only.
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="links")
     escalation = models.ForeignKey("escalations.Escalation", on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField()
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
 
-    class Meta:
+    class Meta(WritePathModel.Meta):
         constraints = [models.UniqueConstraint(fields=["problem", "escalation"], name="problem_link_once")]
         indexes = [models.Index(fields=["escalation"], name="problem_link_by_escalation")]
 
 
-class EscalationRootCause(TenantOwned):
-    """The taxonomy category assigned to an escalation (at most one)."""
+class EscalationRootCause(WritePathModel):
+    """The taxonomy category assigned to an escalation (at most one); written by the actions only."""
 
     escalation = models.OneToOneField("escalations.Escalation", on_delete=models.PROTECT, related_name="+")
     root_cause = models.ForeignKey(RootCause, on_delete=models.PROTECT, related_name="assignments")

@@ -191,7 +191,8 @@ def test_the_write_path_closes_again_when_an_action_is_refused(world, rows):
 # == (b) in the source =======================================================================
 
 ROOT = Path(tierline.__file__).resolve().parent
-GUARDED = {"Escalation", "EscalationTag", "Watcher", "Link", "Attachment", "Event"}
+GUARDED = {"Escalation", "EscalationTag", "Watcher", "Link", "Attachment", "Event", "ProblemLink",
+           "EscalationRootCause"}
 WRITES = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
 # Reverse accessors from an escalation to its guarded rows. The generic names only count for
 # row-creating calls, so that `events.update(...)` on a plain dict is not mistaken for one.
@@ -202,7 +203,7 @@ CREATES = {"create", "bulk_create", "get_or_create", "update_or_create"}
 TABLES = {
     "Escalation": "escalations_escalation", "EscalationTag": "escalations_escalationtag",
     "Watcher": "escalations_watcher", "Link": "escalations_link", "Attachment": "escalations_attachment",
-    "Event": "audit_event",
+    "Event": "audit_event", "ProblemLink": "problems_problemlink", "EscalationRootCause": "problems_escalationrootcause",
 }
 RAW_WRITE = re.compile(
     r"\b(insert\s+into|update|delete\s+from|truncate(\s+table)?|alter\s+table)\s+[\"'`]?("
