@@ -147,16 +147,20 @@ def on_database_error(request, exc):
     raise exc
 
 
-import tierline.escalations.api_coordination  # noqa: E402,F401  (registers its endpoints)
 from tierline.audit.api import router as audit_router  # noqa: E402
+from tierline.escalations import api_coordination  # noqa: E402
 from tierline.escalations.api import router as escalations_router  # noqa: E402
 from tierline.privacy.api import router as privacy_router  # noqa: E402
+from tierline.problems import api as problems_api  # noqa: E402
 from tierline.problems.api import router as problems_router  # noqa: E402
 from tierline.reports.api import router as reports_router  # noqa: E402
 from tierline.routing.api import router as routing_router  # noqa: E402
 from tierline.security.api import router as compliance_router  # noqa: E402
 from tierline.tenancy.api import router as tenancy_router  # noqa: E402
 
+# Action endpoints other modules add to the escalations router, before the router is mounted.
+api_coordination.register_endpoints()
+problems_api.register_escalation_endpoints()
 api.add_router("/escalations", escalations_router)
 api.add_router("/", tenancy_router)
 api.add_router("/routing", routing_router)

@@ -185,8 +185,15 @@ def _act(request: HttpRequest, reference: str, body: Versioned | None, call: Cal
     return _with_etag(request, 200, queries.get_escalation(request.actor, esc.reference))
 
 
+_REGISTERED: set[str] = set()
+
+
 def register_action(path: str, schema, summary: str, fn):
-    """One POST endpoint per action; `fn(request, esc, body, kw)` calls the action."""
+    """One POST endpoint per action; `fn(request, esc, body, kw)` calls the action. Registering
+    the same path twice is a no-op, so an app's register call can never duplicate an endpoint."""
+    if path in _REGISTERED:
+        return
+    _REGISTERED.add(path)
     if schema is None:
         def endpoint(request: HttpRequest, reference: str):
             return _act(request, reference, None, lambda esc, kw: fn(request, esc, None, kw))

@@ -9,8 +9,8 @@ visible and retryable in the outbox admin once the template is fixed.
 from __future__ import annotations
 
 from tierline.audit.event_types import EventType
-from tierline.notifications.links import ensure_link, issue_for_mail
 from tierline.notifications.models import OutboxMessage
+from tierline.notifications.status_links import ensure_link, issue_for_mail
 from tierline.templating.render import TemplateProblem
 from tierline.templating.selection import render_for
 

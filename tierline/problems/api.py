@@ -280,12 +280,14 @@ def update_capa(request: HttpRequest, problem_id: Id, action_id: Id, body: CapaP
 
 
 # -- on the escalation (walked by the every-endpoint attacker test) -------------------------
-register_action("problems", ProblemRef, "Link to a problem record",
-          lambda r, e, b, kw: actions.link_problem(e, _problem_field(r.actor, b.problem), **kw))
-register_action("problems-unlink", ProblemRef, "Unlink from a problem record",
-          lambda r, e, b, kw: actions.unlink_problem(e, _problem_field(r.actor, b.problem), **kw))
-register_action("root-cause", RootCauseIn, "Assign a root cause from the tenant's taxonomy",
-          lambda r, e, b, kw: actions.assign_root_cause(e, _cause(r.actor, b.root_cause), **kw))
+def register_escalation_endpoints() -> None:
+    """Add the problem actions to the escalations router; tierline/api.py calls it once, explicitly."""
+    register_action("problems", ProblemRef, "Link to a problem record",
+              lambda r, e, b, kw: actions.link_problem(e, _problem_field(r.actor, b.problem), **kw))
+    register_action("problems-unlink", ProblemRef, "Unlink from a problem record",
+              lambda r, e, b, kw: actions.unlink_problem(e, _problem_field(r.actor, b.problem), **kw))
+    register_action("root-cause", RootCauseIn, "Assign a root cause from the tenant's taxonomy",
+              lambda r, e, b, kw: actions.assign_root_cause(e, _cause(r.actor, b.root_cause), **kw))
 
 
 def _report_module():

@@ -23,7 +23,7 @@ from collections import Counter
 
 from jinja2 import nodes
 
-from tierline.templating.problems import TemplateProblem, locate
+from tierline.templating.errors import TemplateProblem, locate
 from tierline.templating.schema import OBJECTS, ROOT_NAMES
 
 ALLOWED_FILTERS = frozenset({

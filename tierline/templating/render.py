@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from tierline.security.html import clean_email_html
 from tierline.templating.checks import ALLOWED_FILTERS, ALLOWED_TESTS, check_ast
-from tierline.templating.problems import TemplateProblem, locate, normalize_newlines, position
+from tierline.templating.errors import TemplateProblem, locate, normalize_newlines, position
 from tierline.templating.schema import SAMPLE_CONTEXT
 
 __all__ = ["MAX_OUTPUT_CHARS", "MAX_SOURCE_CHARS", "MAX_SUBJECT_CHARS", "Rendered", "TemplateProblem",

@@ -10,7 +10,7 @@ from tierline.core.errors import InvalidInput, NotFound, PermissionDenied
 from tierline.statuspage.links import NOT_FOUND_MESSAGE, issue_link, live_links, resolve_token, revoke
 from tierline.statuspage.models import StatusLink
 
-# Every customer email carries a link of its own (notifications/links.py); these tests are about
+# Every customer email carries a link of its own (notifications/status_links.py); these tests are about
 # the links staff issue.
 STAFF = StatusLink.objects.exclude(created_by="system:customer-mail")
 

@@ -4,7 +4,7 @@ import re
 
 from tierline.statuspage.models import StatusLink
 
-# Every customer email carries a link of its own (notifications/links.py); these tests are about
+# Every customer email carries a link of its own (notifications/status_links.py); these tests are about
 # the links staff issue.
 STAFF = StatusLink.objects.exclude(created_by="system:customer-mail")
 
