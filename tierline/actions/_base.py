@@ -24,19 +24,14 @@ from tierline.core.checks import choice, require_aware, text  # noqa: F401  (the
 from tierline.core.compiled import fetch_instances
 from tierline.core.errors import IllegalTransition, NotFound, PermissionDenied, StaleVersion
 from tierline.core.writepath import write_path
-from tierline.escalations import states
+from tierline.escalations import replay, states
 from tierline.escalations.models import Escalation, Watcher
 from tierline.sla.deadlines import refresh_deadline
 from tierline.tenancy import scoping
 
-# Fields whose history the event log carries, with the FK ones recorded by id.
-FK_FIELDS = ("team", "owner", "customer", "merged_into")
-TRACKED_FIELDS = (
-    "title", "description", "type", "trigger", "priority", "level", "team", "owner", "status",
-    "customer", "channel", "external_id", "resolution_summary", "resolution_code",
-    "root_cause_category", "compensation_amount", "compensation_currency", "csat_score",
-    "tags", "custom_fields", "merged_into", "watchers",
-)
+# Fields whose history the event log carries (one list, in the pure replay module).
+FK_FIELDS = replay.FK_FIELDS
+TRACKED_FIELDS = replay.FIELDS
 
 
 def field_value(esc: Escalation, field: str) -> Any:

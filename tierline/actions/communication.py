@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from django.core.files.base import ContentFile
-
 from tierline.accounts.permissions import Perm
 from tierline.actions._base import mutate, text
-from tierline.actions.customer import check_file
+from tierline.actions.customer import check_file, store_attachment
 from tierline.audit.event_types import EventType
 from tierline.core.errors import IllegalTransition
 from tierline.escalations import states
-from tierline.escalations.models import Attachment
 
 
 def add_internal_note(escalation, body: str, *, actor, now, expected_version=None):
@@ -38,15 +33,7 @@ def add_attachment(escalation, *, filename: str, content: bytes, content_type: s
                    expected_version=None):
 
     filename, content_type = check_file(filename, content, content_type)
-    digest = hashlib.sha256(content).hexdigest()
     with mutate(escalation, actor=actor, now=now, perm=Perm.WORK, name="add_attachment",
                 expected_version=expected_version) as op:
-        attachment = Attachment(
-            tenant_id=op.esc.tenant_id, escalation=op.esc, filename=filename, content_type=content_type,
-            size=len(content), sha256=digest, uploaded_at=now,
-        )
-        attachment.file.save(digest, ContentFile(content), save=False)
-        attachment.save()
-        op.record(EventType.ATTACHMENT_ADDED, attachment=attachment.pk, filename=filename, size=len(content),
-                  sha256=digest, content_type=content_type)
+        store_attachment(op, filename, content, content_type)
     return op.esc

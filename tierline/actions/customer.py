@@ -95,6 +95,20 @@ def record_csat(escalation, score, comment: str = "", *, actor, now, expected_ve
     return op.esc
 
 
+def store_attachment(op, filename: str, content: bytes, content_type: str, **event_data) -> None:
+    """The attachment row, its stored file (named by its SHA-256) and the event: the one way a
+    file joins an escalation, whoever sends it (staff add_attachment, the customer's customer_attach)."""
+    digest = hashlib.sha256(content).hexdigest()
+    attachment = Attachment(
+        tenant_id=op.esc.tenant_id, escalation=op.esc, filename=filename, content_type=content_type,
+        size=len(content), sha256=digest, uploaded_at=op.now,
+    )
+    attachment.file.save(digest, ContentFile(content), save=False)
+    attachment.save()
+    op.record(EventType.ATTACHMENT_ADDED, attachment=attachment.pk, filename=filename, size=len(content),
+              sha256=digest, content_type=content_type, **event_data)
+
+
 def check_file(filename: str, content: bytes, content_type: str) -> tuple[str, str]:
     """The limits add_attachment applies, so a customer's upload is held to the same ones."""
     limits = settings.TIERLINE
@@ -118,19 +132,11 @@ def customer_attach(escalation, *, filename: str, content: bytes, content_type: 
                     expected_version=None):
     """A file from the customer (add_attachment needs Perm.WORK, which customers do not hold)."""
     filename, content_type = check_file(filename, content, content_type)
-    digest = hashlib.sha256(content).hexdigest()
     with mutate(escalation, actor=actor, now=now, perm=Perm.VIEW, name="customer_attach",
                 expected_version=expected_version) as op:
         _on_behalf_of_customer(op)
         if op.esc.status in states.TERMINAL:
             raise IllegalTransition(f"{op.esc.reference} is {op.esc.status}: it takes no further files",
                                     code="not_open")
-        attachment = Attachment(
-            tenant_id=op.esc.tenant_id, escalation=op.esc, filename=filename, content_type=content_type,
-            size=len(content), sha256=digest, uploaded_at=now,
-        )
-        attachment.file.save(digest, ContentFile(content), save=False)
-        attachment.save()
-        op.record(EventType.ATTACHMENT_ADDED, attachment=attachment.pk, filename=filename, size=len(content),
-                  sha256=digest, content_type=content_type, **{"from": "customer"})
+        store_attachment(op, filename, content, content_type, **{"from": "customer"})
     return op.esc

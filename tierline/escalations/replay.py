@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Same names, same order as actions._base.TRACKED_FIELDS (a test keeps them equal);
-# repeated here because that module needs Django and this one must not.
+# The fields whose history the event log carries: the one list, read by the write path
+# (actions._base records them) and by replay here. The foreign keys are recorded by id.
 TEXT_FIELDS = (
     "title", "description", "type", "trigger", "priority", "status", "channel", "external_id",
     "resolution_summary", "resolution_code", "root_cause_category", "compensation_currency",
@@ -29,6 +29,7 @@ FIELDS = (
     "root_cause_category", "compensation_amount", "compensation_currency", "csat_score",
     "tags", "custom_fields", "merged_into", "watchers",
 )
+FK_FIELDS = ("team", "owner", "customer", "merged_into")
 
 
 def initial_state() -> dict[str, Any]:
