@@ -233,8 +233,10 @@ def test_time_based_escalation_emails_the_customer_with_the_template_in_force(wo
     def mail(esc):
         return OutboxMessage.objects.get(escalation=esc, payload__kind="escalated")
 
-    assert mail(first).subject.startswith(f"Old {first.reference}")
-    assert mail(second).subject.startswith(f"New {second.reference} level 2")
+    from tierline.notifications.customer_mail import render_message
+
+    assert render_message(mail(first)).subject.startswith(f"Old {first.reference}")
+    assert render_message(mail(second)).subject.startswith(f"New {second.reference} level 2")
 
 
 @pytest.mark.postgres_only
