@@ -19,6 +19,7 @@ naming the undefined field.
 from __future__ import annotations
 
 from tierline.audit.event_types import EventType
+from tierline.notifications.keys import source
 from tierline.notifications.links import ensure_link, issue_for_mail
 from tierline.notifications.models import OutboxMessage
 from tierline.templating.context import build_context
@@ -115,7 +116,7 @@ def enqueue_customer_mail(esc, events, actor, *, insert: bool = True, log: list[
                                                                       events=log)
             rows.append(OutboxMessage(
                 tenant_id=esc.tenant_id, channel=OutboxMessage.Channel.EMAIL,
-                idempotency_key=f"ev{event.pk}:c{customer.pk}:{kind}", recipient_address=customer.email,
+                idempotency_key=f"{source(event)}:c{customer.pk}:{kind}", recipient_address=customer.email,
                 subject=f"[{esc.reference}] {kind}", body="", escalation=esc, event=event,
                 next_attempt_at=event.occurred_at, created_at=event.occurred_at,
                 payload={"kind": kind, "thread": thread_id(esc), "from": esc.tenant.email_from,
