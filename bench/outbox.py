@@ -1,7 +1,8 @@
 """Outbox delivery throughput to real local sinks, and what enqueueing costs an action.
 
 Usage: python bench/outbox.py [--db sqlite|postgres] [--n 1000]
-- outbox_email_per_s: customer emails (rendered templates) delivered by `deliver_due` to an
+- outbox_email_per_s: customer emails delivered by `deliver_due`, each rendered there from its pinned
+  template and context snapshot, to an
   aiosmtpd server on 127.0.0.1 (one SMTP connection per delivery batch).
 - outbox_webhook_per_s: signed webhook deliveries to a local HTTP/1.1 keep-alive server (http.server,
   threaded).

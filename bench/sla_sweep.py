@@ -1,6 +1,7 @@
 """SLA sweep cost: finding due work among many open escalations, and processing 1 % due.
 
-Usage: python bench/sla_sweep.py [--db sqlite|postgres] [--sizes 10000,100000,1000000]
+Usage: python bench/sla_sweep.py [--db sqlite|postgres] [--sizes 10000,100000,1000000] [--due N]
+(--due: how many are due at every size; default 1 % of the open count)
 Due escalations are created through the real write path (policy snapshot in the log); the
 not-yet-due bulk is cloned with one INSERT … SELECT — a benchmark-only shortcut that writes no
 events, used because the sweep must never look at those rows anyway.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import time
@@ -54,8 +56,9 @@ def clone_not_due(template_id: int, count: int, far_future) -> None:
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def run_size(db: str, size: int, results: list) -> None:
+def run_size(db: str, size: int, results: list, due: int | None = None) -> None:
     fresh_database(db)
+    from django.conf import settings
     from django.test.utils import override_settings
 
     from tierline.actions.sweep import sweep
@@ -67,7 +70,7 @@ def run_size(db: str, size: int, results: list) -> None:
     cal = Calendar.objects.create(tenant=world.tenant, name="24x7", spec={"timezone": "UTC", "always_open": True})
     SlaPolicy.objects.create(tenant=world.tenant, name="Std", calendar=cal, resolution=H,
                              steps=[{"target": "resolution", "offset": 0, "action": "escalate_level"}])
-    due = max(1, size // 100)
+    due = due or max(1, size // 100)
     t0 = world.now
     started = time.perf_counter()
     first = None
@@ -97,7 +100,9 @@ def run_size(db: str, size: int, results: list) -> None:
     seconds = time.perf_counter() - a
     assert ticked == due, (ticked, due)
     results.append({"metric": f"sweep_due_{due}_s", "value": round(seconds, 2), "unit": "s", "open": size, "db": db,
-                    "due": due, "per_escalation_ms": round(seconds * 1000 / due, 2)})
+                    "due": due, "per_escalation_ms": round(seconds * 1000 / due, 2),
+                    "ticks_per_transaction": settings.TIERLINE.get("SLA_TICKS_PER_TRANSACTION", 1),
+                    "load_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()})
     if due == 10_000:
         results.append({"metric": "sweep_due_10k_s", "value": round(seconds, 2), "unit": "s", "open": size, "db": db})
 
@@ -106,12 +111,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--due", type=int, default=None)
     args = parser.parse_args()
     setup_django(args.db)
     results: list[dict] = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"== {size} open escalations on {args.db}", file=sys.stderr, flush=True)
-        run_size(args.db, size, results)
+        run_size(args.db, size, results, args.due)
     empties = {r["open"]: r["value"] for r in results if r["metric"] == "sweep_empty_ms"}
     if 1_000_000 in empties and 100_000 in empties:
         results.append({"metric": "sweep_empty_ratio_1m_100k", "value": round(empties[1_000_000] / empties[100_000], 2),

@@ -289,6 +289,9 @@ TIERLINE = {
     ),
     # How long a SQLite worker's sweep lease lasts: a dead worker's lease blocks others this long.
     "SLA_LEASE_SECONDS": float(os.environ.get("TIERLINE_SLA_LEASE_SECONDS", "30")),
+    # SLA ticks per sweep transaction, each under its own savepoint (actions/sweep.py; the default
+    # was chosen with bench/sla_sweep.py, docs/performance.md). 1 = a transaction per tick.
+    "SLA_TICKS_PER_TRANSACTION": max(1, int(os.environ.get("TIERLINE_SLA_TICKS_PER_TRANSACTION", "20"))),
     # Webhook targets on private/loopback networks are refused (SSRF) unless this is set.
     "WEBHOOK_ALLOW_PRIVATE": _bool("TIERLINE_WEBHOOK_ALLOW_PRIVATE"),
     "PUBLIC_BASE_URL": os.environ.get("TIERLINE_PUBLIC_BASE_URL", ""),

@@ -73,7 +73,7 @@ def _scrub_copies(customer: Customer, escalation_ids: list[int]) -> None:
     # Not yet sent: never sent now (the text is gone). Sent: kept as a record that something went.
     outbox.filter(state=OutboxMessage.State.PENDING).update(
         state=OutboxMessage.State.FAILED, last_error="personal data erased before delivery")
-    outbox.update(subject=ERASED, body=ERASED, payload=None,
+    outbox.update(subject=ERASED, body=ERASED, payload=None, render_context=None, template_pin=None,
                   recipient_address="")
     Notification.objects.filter(tenant_id=customer.tenant_id, escalation_id__in=escalation_ids).update(text=ERASED)
     mail = Q(escalation_id__in=escalation_ids)

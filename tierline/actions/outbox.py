@@ -15,6 +15,7 @@ from tierline.core.actors import Actor
 from tierline.escalations.models import Watcher
 from tierline.notifications import preferences
 from tierline.notifications.customer_mail import enqueue_customer_mail
+from tierline.notifications.keys import source
 from tierline.notifications.models import OutboxMessage
 from tierline.notifications.quiet import deferred_to
 from tierline.notifications.recipients import contact_rows
@@ -117,15 +118,15 @@ def _user_rows(esc, event, text: str, user_id: int, pref) -> list[OutboxMessage]
             next_attempt_at=at, created_at=event.occurred_at)
 
     if pref is None:
-        return [row(OutboxMessage.Channel.IN_APP, f"ev{event.pk}:u{user_id}:in_app", event.occurred_at)]
+        return [row(OutboxMessage.Channel.IN_APP, f"{source(event)}:u{user_id}:in_app", event.occurred_at)]
     at = deferred_to(event.occurred_at, start=pref.quiet_start, end=pref.quiet_end, zone_name=pref.time_zone,
                      critical=esc.priority == "P1")
     out = []
     for channel in preferences.channels_for(pref.channels, event.type):
         if channel == preferences.IN_APP:
-            out.append(row(OutboxMessage.Channel.IN_APP, f"ev{event.pk}:u{user_id}:in_app", at))
+            out.append(row(OutboxMessage.Channel.IN_APP, f"{source(event)}:u{user_id}:in_app", at))
         elif channel == preferences.EMAIL and pref.email:
-            out.append(row(OutboxMessage.Channel.EMAIL, f"ev{event.pk}:u{user_id}:email", at, pref.email))
+            out.append(row(OutboxMessage.Channel.EMAIL, f"{source(event)}:u{user_id}:email", at, pref.email))
     return out
 
 

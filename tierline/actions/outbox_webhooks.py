@@ -1,6 +1,7 @@
 """Writing webhook and chat outbox rows, from inside the action's transaction.
 
-One row per (active subscription, event): the key wh<subscription>:ev<event> is unique, so an
+One row per (active subscription, event): the key wh<subscription>:ev<event> (SLA events: the
+mark, notifications/keys.py) is unique, so an
 action retried after a crash, or this function called twice, enqueues nothing new. The key is
 also the delivery id receivers de-duplicate by.
 """
@@ -8,13 +9,14 @@ also the delivery id receivers de-duplicate by.
 from __future__ import annotations
 
 from tierline.core.batchmemo import memo
+from tierline.notifications.keys import source
 from tierline.notifications.models import OutboxMessage
 from tierline.webhooks.models import WebhookSubscription
 from tierline.webhooks.payloads import event_document, headline, render
 
 
-def delivery_key(subscription_id: int, event_id: int) -> str:
-    return f"wh{subscription_id}:ev{event_id}"
+def delivery_key(subscription_id: int, event) -> str:
+    return f"wh{subscription_id}:{source(event)}"
 
 
 def enqueue_webhooks(esc, events, *, insert: bool = True) -> list[OutboxMessage]:
@@ -33,7 +35,7 @@ def enqueue_webhooks(esc, events, *, insert: bool = True) -> list[OutboxMessage]
         for sub in subscriptions:
             if not sub.wants(event.type):
                 continue
-            key = delivery_key(sub.pk, event.pk)
+            key = delivery_key(sub.pk, event)
             document = event_document(esc, event, key)
             text = f"{esc.reference} {headline(document)}"[:300]
             rows.append(OutboxMessage(

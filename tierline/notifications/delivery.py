@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 
+from tierline.notifications.customer_mail import TemplateProblem, render_message
 from tierline.notifications.models import Notification, OutboxMessage
 from tierline.notifications.services import reset
 from tierline.webhooks.delivery import Pool, send
@@ -122,6 +123,23 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
+class Unrenderable(Exception):
+    """The message's template cannot be rendered: retrying the same pinned text cannot help, so
+    the message is parked as failed at once (a retry from the admin re-renders from the template
+    in force)."""
+
+
+def _render(message: OutboxMessage) -> None:
+    """A customer email enqueued with its template and context: rendered now, in place."""
+    try:
+        rendered = render_message(message)
+    except TemplateProblem as problem:
+        raise Unrenderable(f"template {message.template_kind}: {problem}") from None
+    message.subject, message.body = rendered.subject, rendered.text
+    message.payload = {**(message.payload or {}), "html": rendered.html}
+    message.rendered_here = True
+
+
 def _send(message: OutboxMessage, now: dt.datetime, session: Session) -> None:
     if message.channel == OutboxMessage.Channel.IN_APP:
         # One INSERT … ON CONFLICT DO NOTHING: the unique source makes a redelivery (a concurrent
@@ -131,6 +149,8 @@ def _send(message: OutboxMessage, now: dt.datetime, session: Session) -> None:
             escalation_id=message.escalation_id, text=message.subject[:300], created_at=now)],
             ignore_conflicts=True)
     elif message.channel == OutboxMessage.Channel.EMAIL:
+        if message.render_context is not None:
+            _render(message)
         session.send_email(_email(message))
     elif message.channel in (OutboxMessage.Channel.WEBHOOK, OutboxMessage.Channel.CHAT):
 
@@ -141,6 +161,8 @@ def _send(message: OutboxMessage, now: dt.datetime, session: Session) -> None:
 
 _SET = {
     "sent": ("state", "attempts", "sent_at", "last_error", "last_attempt_at"),
+    # A message rendered at delivery keeps what was sent, as one rendered at enqueue always did.
+    "sent_rendered": ("state", "attempts", "sent_at", "last_error", "last_attempt_at", "subject", "body", "payload"),
     "retry": ("attempts", "last_error", "next_attempt_at", "last_attempt_at"),
     "failed": ("state", "attempts", "last_error", "last_attempt_at"),
     "release": ("next_attempt_at",),
@@ -184,8 +206,8 @@ def deliver_due(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
             try:
                 _send(message, now, session)
             except Exception as exc:  # any delivery failure is retried, then parked as failed
-                error = f"{type(exc).__name__}: {exc}"[:2000]
-                if message.attempts >= max_attempts:
+                error = (str(exc) if isinstance(exc, Unrenderable) else f"{type(exc).__name__}: {exc}")[:2000]
+                if message.attempts >= max_attempts or isinstance(exc, Unrenderable):
                     _mark("failed", message.pk, state=OutboxMessage.State.FAILED, attempts=message.attempts,
                           last_error=error, last_attempt_at=now)
                     stats["failed"] += 1
@@ -195,8 +217,13 @@ def deliver_due(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
                           next_attempt_at=now + backoff(message.attempts), last_attempt_at=now)
                     stats["retry"] += 1
                 continue
-            _mark("sent", message.pk, state=OutboxMessage.State.SENT, attempts=message.attempts, sent_at=now,
-                  last_error="", last_attempt_at=now)
+            if getattr(message, "rendered_here", False):
+                _mark("sent_rendered", message.pk, state=OutboxMessage.State.SENT, attempts=message.attempts,
+                      sent_at=now, last_error="", last_attempt_at=now, subject=message.subject[:300],
+                      body=message.body, payload=message.payload)
+            else:
+                _mark("sent", message.pk, state=OutboxMessage.State.SENT, attempts=message.attempts, sent_at=now,
+                      last_error="", last_attempt_at=now)
             stats["sent"] += 1
     finally:
         session.close()

@@ -42,6 +42,14 @@ class OutboxMessage(TenantOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     # Webhook/chat messages: {"subscription": id, "format": …, "body": …}, fixed when enqueued.
     payload = models.JSONField(null=True, blank=True)
+    # Customer emails, rendered at delivery (notifications/customer_mail.py): which template
+    # (kind, language asked for, "tenant:<lang>:v<version>" or "builtin:en"), its text pinned at
+    # enqueue (so a later edit changes nothing already queued), and the context as it was then.
+    template_kind = models.CharField(max_length=24, blank=True)
+    template_language = models.CharField(max_length=16, blank=True)
+    template_source = models.CharField(max_length=40, blank=True)
+    template_pin = models.JSONField(null=True, blank=True)
+    render_context = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [

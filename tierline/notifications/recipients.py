@@ -16,6 +16,7 @@ from django.db import connection
 
 from tierline.accounts.models import User
 from tierline.audit.event_types import EventType
+from tierline.notifications.keys import source
 from tierline.notifications.models import ClientContact, NotificationPreference, OutboxMessage
 from tierline.tenancy.choices import CustomerTier, TeamLevel
 
@@ -85,7 +86,7 @@ def contact_rows(esc, events) -> list[OutboxMessage]:
         for contact in contacts:
             rows.append(OutboxMessage(
                 tenant_id=esc.tenant_id, channel=OutboxMessage.Channel.EMAIL,
-                idempotency_key=f"ev{event.pk}:cc{contact.pk}:email", recipient_address=contact.email,
+                idempotency_key=f"{source(event)}:cc{contact.pk}:email", recipient_address=contact.email,
                 subject=text[:300], body=body, escalation=esc, event=event, next_attempt_at=event.occurred_at,
                 created_at=event.occurred_at, payload={"kind": "client_contact", "language": contact.language},
             ))

@@ -61,7 +61,11 @@ def retry_messages(ids, *, actor: Actor, now: dt.datetime) -> int:
 
 
 def reset(ids, now: dt.datetime) -> int:
-    """The queue reset itself, for callers that already checked (the admin action, the CLI)."""
+    """The queue reset itself, for callers that already checked (the admin action, the CLI).
+    A customer email parked because its template would not render loses its pinned text: the
+    retry renders the template in force, the one an admin has fixed in the meantime."""
+    OutboxMessage.objects.filter(pk__in=ids, state=OutboxMessage.State.FAILED, render_context__isnull=False,
+                                 last_error__startswith="template ").update(template_pin=None)
     return OutboxMessage.objects.filter(pk__in=ids, state=OutboxMessage.State.FAILED).update(
         state=OutboxMessage.State.PENDING, next_attempt_at=now, attempts=0)
 

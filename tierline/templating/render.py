@@ -25,7 +25,7 @@ from tierline.templating.errors import TemplateProblem, locate, normalize_newlin
 from tierline.templating.schema import SAMPLE_CONTEXT
 
 __all__ = ["MAX_OUTPUT_CHARS", "MAX_SOURCE_CHARS", "MAX_SUBJECT_CHARS", "Rendered", "TemplateProblem",
-           "check_template", "compile_template", "render", "validate_all", "validate_template"]
+           "check_template", "compile_template", "references", "render", "validate_all", "validate_template"]
 
 MAX_SOURCE_CHARS = 20_000  # per field
 MAX_OUTPUT_CHARS = 100_000  # per rendered body; also the bound on any intermediate value
@@ -195,6 +195,28 @@ def validate_template(source: str, *, field: str) -> jinja2.Template:
     if problems:
         raise problems[0]
     return _compile(tree, field)
+
+
+@functools.lru_cache(maxsize=512)
+def references(template_strings: tuple) -> frozenset[tuple[str, str | None]]:
+    """What a template reads: ("escalation", "title") for a field, ("now", None) for a plain name.
+    Exact for any template the static check passed, which allows only literal attribute names.
+    A field that does not parse reads nothing (rendering it reports the problem)."""
+    found: set[tuple[str, str | None]] = set()
+    for field, source in zip(FIELDS, template_strings, strict=False):
+        if not source:
+            continue
+        try:
+            _, tree = _parse(source, field)
+        except TemplateProblem:
+            continue
+        for node in tree.find_all(nodes.Name):
+            found.add((node.name, None))
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+            if isinstance(node.node, nodes.Name) and isinstance(attr, str):
+                found.add((node.node.name, attr))
+    return frozenset(found)
 
 
 def _runtime_problem(field: str, source: str, exc: BaseException) -> TemplateProblem:

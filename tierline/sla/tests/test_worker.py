@@ -233,18 +233,23 @@ def test_time_based_escalation_emails_the_customer_with_the_template_in_force(wo
     def mail(esc):
         return OutboxMessage.objects.get(escalation=esc, payload__kind="escalated")
 
-    assert mail(first).subject.startswith(f"Old {first.reference}")
-    assert mail(second).subject.startswith(f"New {second.reference} level 2")
+    from tierline.notifications.customer_mail import render_message
+
+    assert render_message(mail(first)).subject.startswith(f"Old {first.reference}")
+    assert render_message(mail(second)).subject.startswith(f"New {second.reference} level 2")
 
 
 @pytest.mark.postgres_only
-def test_ticks_commit_without_waiting_for_the_flush_and_delivery_waits_for_it(world):
+@pytest.mark.parametrize(("per_transaction", "transactions"), [(1, 4), (20, 1)])
+def test_ticks_commit_without_waiting_for_the_flush_and_delivery_waits_for_it(world, settings, per_transaction,
+                                                                               transactions):
     """The durability argument of actions/sweep.py: every tick transaction turns the WAL-flush wait
     off for itself only, and the outbox claim that precedes any sending turns it back on."""
     from django.test.utils import CaptureQueriesContext
 
     from tierline.notifications.delivery import claim
 
+    settings.TIERLINE = {**settings.TIERLINE, "SLA_TICKS_PER_TRANSACTION": per_transaction}
     setup_policy(world)
     for i in range(3):
         world.escalation(title=f"Case {i}")
@@ -252,9 +257,10 @@ def test_ticks_commit_without_waiting_for_the_flush_and_delivery_waits_for_it(wo
     with CaptureQueriesContext(connection) as swept:
         assert sweep(when)["sla_ticked"] == 3
     statements = [q["sql"] for q in swept.captured_queries]
-    # Each tick transaction opens with it (three ticks and the one that found nothing more).
+    # Each sweep transaction opens with it: one per tick (three, and the one that found nothing
+    # more), or one for a group of up to 20 ticks (each under a savepoint, not a transaction).
     firsts = [statements[i + 1] for i, sql in enumerate(statements) if sql == "BEGIN"]
-    assert firsts.count("SET LOCAL synchronous_commit = off") == 4
+    assert firsts == ["SET LOCAL synchronous_commit = off"] * transactions
     # Outside the tick transactions the session still waits for the flush.
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")

@@ -56,6 +56,8 @@ REPORT = textwrap.dedent("""
         "levels": sorted(set(Escalation.objects.values_list("level", flat=True))),
         "due": Escalation.objects.filter(next_deadline__isnull=False, next_deadline__lte=django.utils.timezone.now()).count(),
         "step_messages": OutboxMessage.objects.filter(event__type=403).count(),
+        "sla_message_keys": list(OutboxMessage.objects.filter(event__type__in=[400, 401, 403])
+                                 .values_list("idempotency_key", flat=True)),
         "chains": [tenant_chain_problem(t.pk) for t in Tenant.objects.all()],
     }))
 """)
@@ -64,10 +66,13 @@ EXPECTED = ["resolution:c0:g1:breach", "resolution:c0:g1:step0:r0", "resolution:
             "resolution:c0:g1:warn50"]
 
 
-@pytest.fixture
-def installation(tmp_path):
+# One tick per transaction, and ticks grouped 50 to a transaction: a kill mid-group loses the
+# group's uncommitted ticks, which the restarted worker redoes with the same message keys.
+@pytest.fixture(params=["1", "50"], ids=["tick_per_transaction", "grouped_50"])
+def installation(tmp_path, request):
     with throwaway_installation(tmp_path, "tierline_kill", TIERLINE_WORKER_POLL_SECONDS="0.2",
-                                TIERLINE_SLA_LEASE_SECONDS="3", CRASH_TEST_COUNT=str(COUNT)) as (env, run):
+                                TIERLINE_SLA_LEASE_SECONDS="3", CRASH_TEST_COUNT=str(COUNT),
+                                TIERLINE_SLA_TICKS_PER_TRANSACTION=request.param) as (env, run):
         yield env, run
 
 
@@ -113,3 +118,6 @@ def test_worker_killed_mid_sweep_then_restarted_misses_and_repeats_nothing(insta
     # One notify step per escalation, to the supervisor chain (supervisor + manager): no more, no less.
     assert report["step_messages"] == COUNT * 2
     assert report["chains"] == [None, None]
+    # Every SLA message is keyed by its escalation and mark, once each.
+    keys = report["sla_message_keys"]
+    assert len(keys) == len(set(keys)) and all(k.startswith("sla") for k in keys)
