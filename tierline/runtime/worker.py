@@ -26,7 +26,6 @@ log = logging.getLogger("tierline.worker")
 
 
 def _jobs():
-
     # Timers first: their steps write outbox rows that the delivery below then sends in the same pass.
     return (
         ("sla_sweep", sweep),

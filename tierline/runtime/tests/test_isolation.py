@@ -116,12 +116,12 @@ def test_poisoned_schedule_is_parked_and_the_pass_still_delivers(world, smtp, cl
 
 
 def test_a_job_that_fails_its_last_runs_makes_readyz_fail_and_others_still_run(world, client, monkeypatch):
-    from tierline.reports import rollups
+    from tierline.runtime import worker
 
     def broken(now, batch=None):  # fault injection: whatever makes the job raise as a whole
         raise RuntimeError("rollup table locked by a migration")
 
-    monkeypatch.setattr(rollups, "update_all", broken)
+    monkeypatch.setattr(worker, "update_all", broken)  # the name the worker's job table calls
     world.escalation(owner=world.users["agent"])  # an outbox message for the delivery job
     for second in range(3):
         stats = run_once(world.now + dt.timedelta(seconds=second))
