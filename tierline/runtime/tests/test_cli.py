@@ -137,7 +137,14 @@ def test_devrun_names_the_bound_address_keeps_mail_local_and_is_quiet_when_idle(
                 time.sleep(0.3)
         for _ in range(3):
             urllib.request.urlopen(f"{base}/login/", timeout=5)
-        # The demo's mail goes to the local mailbox, never to a mail server on localhost:25.
+        # A customer email queued now (the demo's history queues none: it is past), delivered by
+        # devrun's worker to the local mailbox, never to a mail server on localhost:25.
+        tierline("shell", "-c", "from django.utils import timezone as tz; "
+                 "from tierline.notifications.models import OutboxMessage as M; "
+                 "from tierline.tenancy.models import Tenant; "
+                 "M.objects.create(tenant=Tenant.objects.first(), channel='email', idempotency_key='devrun-mail', "
+                 "recipient_address='customer@example.com', subject='Your escalation', body='We are on it.', "
+                 "next_attempt_at=tz.now(), created_at=tz.now())")
         deadline = time.monotonic() + 30
         while not any((tmp_path / "mail" / "new").glob("*")):
             assert time.monotonic() < deadline, log.read_text()
