@@ -5,7 +5,7 @@ from __future__ import annotations
 from tierline.accounts.permissions import Perm
 from tierline.actions._base import choice, mutate, text
 from tierline.actions.approvals import check_approved
-from tierline.actions.fields import money
+from tierline.actions.fields import member_of, money
 from tierline.audit.event_types import EventType
 from tierline.core.errors import InvalidInput
 from tierline.escalations.choices import ResolutionCode, RootCauseCategory
@@ -18,8 +18,6 @@ def acknowledge(escalation, *, actor, now, expected_version=None):
         op.set_plain("acknowledged_at", now)
         if op.esc.owner_id is None and actor.user is not None and actor.kind == "user":
             # Whoever acknowledges unowned work takes it: ownership is always explicit.
-            from tierline.actions.fields import member_of
-
             op.set("owner", member_of(op.esc.tenant_id, actor.user, "owner"))
         op.record(EventType.ACKNOWLEDGED)
     return op.esc

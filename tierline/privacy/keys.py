@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from tierline.core.compiled import fetch_rows
 from tierline.privacy import envelope
 from tierline.privacy.models import CustomerKey
 
@@ -14,8 +15,6 @@ from tierline.privacy.models import CustomerKey
 def _key_row(escalation_id: int, customer_id: int | None):
     # Compiled once (fetch_rows): this runs in every action that writes personal text (and every
     # SLA tick), and compiling the queryset each time cost more than running it.
-    from tierline.core.compiled import fetch_rows
-
     if customer_id is None:
         rows = fetch_rows("stint_key_no_customer", lambda: CustomerKey.objects.filter(
             escalation_id=0, customer__isnull=True).values_list("pk", "key")[:1], [escalation_id])

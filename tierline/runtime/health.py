@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 
 from tierline.notifications.models import OutboxMessage
+from tierline.privacy.logfilter import redact
 from tierline.runtime.models import JobState, ParkedItem
 
 log = logging.getLogger("tierline.worker")
@@ -36,8 +37,6 @@ def failure_threshold() -> int:
 
 def error_text(exc: BaseException) -> str:
     # Shown in `tierline status`, on dashboards and at /readyz: personal data is masked first.
-    from tierline.privacy.logfilter import redact
-
     return redact(f"{type(exc).__name__}: {exc}")[:2000]
 
 

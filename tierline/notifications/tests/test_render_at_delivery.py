@@ -9,9 +9,9 @@ from tierline import actions
 from tierline.escalations.models import Escalation
 from tierline.notifications.customer_mail import finish, render_message
 from tierline.notifications.delivery import deliver_due
-from tierline.notifications.status_links import issue_for_mail
 from tierline.notifications.models import OutboxMessage
 from tierline.notifications.services import retry_messages
+from tierline.notifications.status_links import issue_for_mail
 from tierline.templating.defaults import BUILTIN
 from tierline.templating.models import CommunicationTemplate
 from tierline.templating.selection import render_for
