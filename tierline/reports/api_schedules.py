@@ -15,7 +15,6 @@ from django.utils import timezone
 from ninja import Status as Reply
 from pydantic import Field, field_validator
 
-from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
 from tierline.core.errors import InvalidInput
 from tierline.kit import ERRORS
@@ -24,7 +23,7 @@ from tierline.reports.api import Strict, _tenant, router
 from tierline.reports.models import ReportSchedule
 from tierline.reports.schedule_math import is_time_zone
 from tierline.runtime.models import ParkedItem
-from tierline.tenancy.models import Membership
+from tierline.tenancy import scoping
 
 
 class ScheduleIn(Strict):
@@ -63,7 +62,7 @@ def _out(schedule: ReportSchedule, errors: dict[int, str]) -> ScheduleOut:
 def list_schedules(request: HttpRequest, code: str):
     tenant = _tenant(request, code, Perm.CONFIGURE)
     rows = list(ReportSchedule.objects.filter(tenant=tenant).select_related("recipient").order_by("id"))
-    errors = dict(ParkedItem.objects.filter(kind=schedules.KIND, object_id__in=[s.pk for s in rows])
+    errors = dict(ParkedItem.objects.filter(tenant_ref=tenant.pk, kind=schedules.KIND, object_id__in=[s.pk for s in rows])
                   .values_list("object_id", "error"))
     return Reply(200, [_out(s, errors) for s in rows])
 
@@ -73,8 +72,7 @@ def list_schedules(request: HttpRequest, code: str):
 def create_schedule(request: HttpRequest, code: str, payload: ScheduleIn):
     tenant = _tenant(request, code, Perm.CONFIGURE)
     # Only this client's users: someone else's user reads exactly like no such user.
-    recipient = User.objects.filter(username=payload.recipient, pk__in=Membership.objects.filter(
-        tenant=tenant).values("user_id")).first()
+    recipient = scoping.tenant_member(tenant.pk, payload.recipient)
     if recipient is None:
         raise InvalidInput("the recipient is not a user of this client", fields={"recipient": "not a user of this client"})
     schedule = schedules.create_schedule(tenant=tenant, recipient=recipient, frequency=payload.frequency,

@@ -6,6 +6,7 @@ tenants is reported as not found, never as forbidden, so ids do not leak across 
 
 from __future__ import annotations
 
+from tierline.accounts.models import User
 from tierline.accounts.permissions import READ_ONLY_PERMS, Perm, role_allows
 from tierline.core.actors import Actor
 from tierline.core.compiled import fetch_instances, fetch_rows
@@ -80,6 +81,11 @@ def get_tenant(actor: Actor, code: str, perm: Perm | None = None):
     if tenant is None:
         raise NotFound("tenant not found", fields={"tenant": "not found"})
     return tenant
+
+
+def tenant_member(tenant_id: int, username: str):
+    """The user of that name who belongs to the tenant, or None (another tenant's user reads as none)."""
+    return User.objects.filter(username=username, memberships__tenant_id=tenant_id).first()
 
 
 def scoped_users(queryset, actor: Actor):

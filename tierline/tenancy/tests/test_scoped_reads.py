@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SCOPING_CALLS = {"scoped", "get_scoped", "get_scoped_pk", "scoped_users"}
 # Filter keywords that tie a query to a row the actor was already granted.
-BOUND_KEYWORDS = {"tenant", "tenant_id", "escalation", "escalation_id", "source", "target", "problem"}
+BOUND_KEYWORDS = {"tenant", "tenant_id", "tenant_ref", "escalation", "escalation_id", "source", "target", "problem"}
 
 EXEMPT = {
     ("escalations/views.py", "User"): "names of the users an escalation's own events mention (escalation scoped)",
