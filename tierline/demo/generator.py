@@ -85,7 +85,7 @@ def demo_state() -> DemoLoad | None:
 
 
 def load_demo(*, now: dt.datetime, seed: int = 42, escalations: int = 500, customers: int = 200,
-              days: int = 90, password: str | None = None, progress: Progress | None = None,
+              days: int = 30, password: str | None = None, progress: Progress | None = None,
               progress_every: int = 250, on_people=None) -> DemoResult:
     """Create the demo unless its tenants already exist. Returns the shared password when it did."""
     if demo_exists():

@@ -571,7 +571,7 @@ class Planner:
 
 
 def plan_demo(*, seed: int = 42, now: dt.datetime, escalations: int = 3000, customers: int = 500,
-              days: int = 90) -> Plan:
+              days: int = 30) -> Plan:
     """Every customer and every step of every history, decided from the seed alone."""
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")

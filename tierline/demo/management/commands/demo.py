@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--escalations", type=int, default=500, help="how many escalations (default 500)")
         parser.add_argument("--customers", type=int, default=200, help="how many customers (default 200)")
         parser.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data (default 42)")
-        parser.add_argument("--days", type=int, default=90, help="history length in days (default 90)")
+        parser.add_argument("--days", type=int, default=30, help="history length in days (default 30)")
 
     def handle(self, *args, escalations, customers, seed, days, **options):
         if escalations < 0 or customers < 0 or days < 1:
