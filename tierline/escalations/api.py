@@ -37,11 +37,10 @@ from tierline.escalations.schemas import (
     ReasonIn,
     ResolveIn,
     TagsIn,
-    Versioned,
     WatchIn,
 )
 from tierline.escalations.serializers import detail_dict, escalation_dict
-from tierline.kit import ERRORS, scoped_customer, scoped_team
+from tierline.kit import ERRORS, Versioned, scoped_customer, scoped_team
 from tierline.privacy.masking import mask_for
 from tierline.tenancy.scoping import get_tenant, scoped_users, tenants
 

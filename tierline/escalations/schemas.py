@@ -18,7 +18,7 @@ from tierline.escalations.choices import (
     Status,
     Trigger,
 )
-from tierline.kit import ErrorBody, ErrorOut, Strict, Versioned  # noqa: F401  (re-exported for this app's API)
+from tierline.kit import Strict, Versioned
 
 Text200 = Field(min_length=1, max_length=200)
 

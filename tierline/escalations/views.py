@@ -38,7 +38,7 @@ from tierline.escalations.choices import (
     Trigger,
 )
 from tierline.escalations.models import OPEN_STATUSES
-from tierline.kit import actor_of, is_partial, tenants_of, ui_view, user_zone  # noqa: F401  (ui_view is this app's too)
+from tierline.kit import actor_of, is_partial, tenants_of, ui_view
 from tierline.privacy.masking import NO_MASK, Mask, mask_for
 from tierline.sla.display import sla_rows
 from tierline.tenancy import scoping
