@@ -20,7 +20,7 @@ from tierline.audit.append import append_events
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
 from tierline.core.canonical import jsonable
-from tierline.core.checks import choice, require_aware, text  # noqa: F401  (the verbs use them through _base)
+from tierline.core.checks import require_aware
 from tierline.core.compiled import fetch_instances
 from tierline.core.errors import IllegalTransition, NotFound, PermissionDenied, StaleVersion
 from tierline.core.writepath import write_path

@@ -7,10 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import mutate, text
+from tierline.actions._base import mutate
 from tierline.actions.fields import money
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
+from tierline.core.checks import text
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from tierline.escalations.models import Approval
 from tierline.routing.decide import settings_for

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import mutate, text
+from tierline.actions._base import mutate
 from tierline.actions.customer import check_file, store_attachment
 from tierline.audit.event_types import EventType
+from tierline.core.checks import text
 from tierline.core.errors import IllegalTransition
 from tierline.escalations import states
 

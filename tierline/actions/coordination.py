@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import mutate, text
+from tierline.actions._base import mutate
 from tierline.actions.fields import same_tenant
 from tierline.actions.routing import escalate_in
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
+from tierline.core.checks import text
 from tierline.core.errors import DomainError, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from tierline.escalations.models import ClientRequest, Collaboration
 from tierline.routing.decide import settings_for

@@ -9,10 +9,11 @@ from django.db import connection, transaction
 
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import Op, choice, require_aware, text, tracked_state
+from tierline.actions._base import Op, tracked_state
 from tierline.actions.fields import member_of, normalise_tags, same_tenant, validate_custom_fields
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
+from tierline.core.checks import choice, require_aware, text
 from tierline.core.errors import InvalidInput
 from tierline.core.writepath import write_path
 from tierline.escalations.choices import Channel, EscalationType, Priority, Status, Trigger

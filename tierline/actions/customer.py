@@ -15,8 +15,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import Op, mutate, text
+from tierline.actions._base import Op, mutate
 from tierline.audit.event_types import EventType
+from tierline.core.checks import text
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
 from tierline.core.inputs import parse_int
 from tierline.escalations import states

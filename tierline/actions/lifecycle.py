@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import choice, mutate, text
+from tierline.actions._base import mutate
 from tierline.actions.approvals import check_approved
 from tierline.actions.fields import member_of, money
 from tierline.audit.event_types import EventType
+from tierline.core.checks import choice, text
 from tierline.core.errors import InvalidInput
 from tierline.escalations.choices import ResolutionCode, RootCauseCategory
 

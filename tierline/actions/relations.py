@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import Op, check_version, choice, require_aware, text
+from tierline.actions._base import Op, check_version
 from tierline.audit.event_types import EventType
+from tierline.core.checks import choice, require_aware, text
 from tierline.core.errors import IllegalTransition, InvalidInput, NotFound
 from tierline.core.writepath import write_path
 from tierline.escalations import states

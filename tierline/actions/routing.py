@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from tierline.accounts.models import User
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import choice, mutate, text
+from tierline.actions._base import mutate
 from tierline.actions.fields import member_of, same_tenant
 from tierline.audit.event_types import EventType
 from tierline.audit.models import Event
+from tierline.core.checks import choice, text
 from tierline.core.errors import IllegalTransition, InvalidInput
 from tierline.escalations.choices import Priority, Trigger
 from tierline.routing.decide import assign_in_team, settings_for

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.db import DatabaseError, transaction
 
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import Op, mutate, require_aware, text
+from tierline.actions._base import Op, mutate
 from tierline.actions.routing import change_priority_in, escalate_in
 from tierline.audit.event_types import EventType
 from tierline.core.actors import Actor
+from tierline.core.checks import require_aware, text
 from tierline.core.errors import DomainError
 from tierline.core.writepath import require_write_path, write_path
 from tierline.notifications.cadence import on_update_due

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from tierline.accounts.permissions import Perm
-from tierline.actions._base import choice, mutate, text
+from tierline.actions._base import mutate
 from tierline.actions.fields import member_of, normalise_tags, same_tenant, validate_custom_fields
 from tierline.audit.event_types import EventType
+from tierline.core.checks import choice, text
 from tierline.core.errors import InvalidInput
 from tierline.escalations.choices import Channel, EscalationType
 from tierline.escalations.models import EscalationTag, Watcher
